@@ -1,0 +1,803 @@
+// SPDX-License-Identifier: (LGPL-2.1-or-later OR BSD-2-Clause)
+/*
+ * LECO kernel side: observe connections, traffic and blocked attempts with
+ * hooks that need no kprobes, fentry/fexit or BPF LSM (tracepoints, BTF raw
+ * tracepoints and cgroup programs only).  Nothing here ever changes a verdict:
+ * the cgroup programs always return 1.
+ *
+ * Cost rules (see docs/architecture.md): the per-call send/recv hooks touch
+ * only socket-local storage and one per-CPU map; the ring buffer carries
+ * events (new flow, state change, blocked, denied), never packets, and only
+ * blocked/denied events wake the reader at once.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
+#include "leco.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+#define AF_INET 2
+#define AF_INET6 10
+#define EPERM 1
+#define EACCES 13
+#define MSG_PEEK 2
+
+/* TCP states (include/net/tcp_states.h), stable kernel ABI. */
+#define TCP_ESTABLISHED 1
+#define TCP_SYN_SENT 2
+#define TCP_SYN_RECV 3
+#define TCP_TIME_WAIT 6
+#define TCP_CLOSE 7
+#define TCP_LISTEN 10
+#define TCP_NEW_SYN_RECV 12
+
+/* Tunables, set by the loader through the skeleton before load. */
+const volatile __u64 drop_coalesce_ns = 250000000ULL; /* fold identical drops within this */
+const volatile __u64 wakeup_watermark = 256 * 1024;   /* wake the reader past this much data */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1 << 20); /* resized by the loader */
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC | BPF_F_CLONE);
+	__type(key, int);
+	__type(value, struct leco_sock);
+} sockets SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u64);
+	__type(value, struct leco_owner);
+} owners SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_PERCPU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, struct leco_cgroup_stats);
+} cgroup_stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, LECO_STAT_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct leco_drop_key);
+	__type(value, struct leco_drop_val);
+} drops SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct leco_dest_key);
+	__type(value, __u64);
+} dests SEC(".maps");
+
+/* connect() in flight, per thread: destination from sys_enter_connect. */
+struct pending_connect {
+	__u64 cookie;
+	__u16 family;
+	__u16 port;
+	__u8 protocol;
+	__u8 _pad[3];
+	__u8 addr[LECO_ADDR_LEN];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, struct pending_connect);
+} connects SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct leco_meta);
+} meta SEC(".maps");
+
+static __always_inline void stat_inc(__u32 idx)
+{
+	__u64 *v = bpf_map_lookup_elem(&stats, &idx);
+
+	if (v)
+		*v += 1;
+}
+
+static __always_inline void cgroup_add(__u64 cgid, __u64 tx, __u64 rx, __u64 txc,
+				       __u64 rxc, __u64 flows, __u64 blocked)
+{
+	struct leco_cgroup_stats *cs, zero = {};
+
+	cs = bpf_map_lookup_elem(&cgroup_stats, &cgid);
+	if (!cs) {
+		bpf_map_update_elem(&cgroup_stats, &cgid, &zero, BPF_NOEXIST);
+		cs = bpf_map_lookup_elem(&cgroup_stats, &cgid);
+		if (!cs)
+			return;
+	}
+	/* per-CPU slot: plain adds are exact */
+	cs->tx_bytes += tx;
+	cs->rx_bytes += rx;
+	cs->tx_calls += txc;
+	cs->rx_calls += rxc;
+	cs->flows += flows;
+	cs->blocked += blocked;
+}
+
+/*
+ * Submit an event.  Urgent events (blocked, denied: a person is waiting for
+ * them) wake the reader at once; routine ones only when the backlog passes the
+ * watermark, the reader drains on its own timer otherwise.
+ */
+static __always_inline void emit(struct leco_event *e, bool urgent)
+{
+	__u64 flags = BPF_RB_NO_WAKEUP;
+
+	if (urgent || bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_watermark)
+		flags = BPF_RB_FORCE_WAKEUP;
+	if (bpf_ringbuf_output(&events, e, sizeof(*e), flags))
+		stat_inc(LECO_STAT_RB_DROPPED);
+	else
+		stat_inc(LECO_STAT_EVENTS);
+}
+
+static __always_inline __u64 sk_cgroup_id(const struct sock *sk)
+{
+	return BPF_CORE_READ(sk, sk_cgrp_data.cgroup, kn, id);
+}
+
+static __always_inline void sk_tuple(const struct sock *sk, struct leco_event *e)
+{
+	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+
+	e->family = family;
+	e->local_port = BPF_CORE_READ(sk, __sk_common.skc_num);
+	e->remote_port = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	e->netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
+	if (family == AF_INET6) {
+		e->flags |= LECO_F_V6;
+		BPF_CORE_READ_INTO(&e->local_addr, sk, __sk_common.skc_v6_rcv_saddr.in6_u.u6_addr8);
+		BPF_CORE_READ_INTO(&e->remote_addr, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr8);
+	} else {
+		BPF_CORE_READ_INTO((__u32 *)e->local_addr, sk, __sk_common.skc_rcv_saddr);
+		BPF_CORE_READ_INTO((__u32 *)e->remote_addr, sk, __sk_common.skc_daddr);
+	}
+}
+
+/* Remember who is running now as the socket's process (process context
+ * only), here and in the owners map for the softirq-time hooks. */
+static __always_inline void note_process(struct leco_sock *st)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct leco_owner o = {};
+
+	if (st->pid == tgid && !(st->flags & LECO_F_NO_PROC))
+		return;
+	st->pid = tgid;
+	bpf_get_current_comm(st->comm, sizeof(st->comm));
+	st->flags &= ~LECO_F_NO_PROC;
+	o.cgroup_id = st->cgroup_id;
+	o.pid = tgid;
+	o.uid = st->uid;
+	__builtin_memcpy(o.comm, st->comm, sizeof(o.comm));
+	bpf_map_update_elem(&owners, &st->cookie, &o, BPF_ANY);
+}
+
+/* Socket storage of a kernel socket, created (and owned by the caller's
+ * process when in_process) on first sight. */
+static __always_inline struct leco_sock *sock_state(struct sock *sk, bool in_process)
+{
+	struct leco_sock *st;
+
+	st = bpf_sk_storage_get(&sockets, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	if (!st) {
+		stat_inc(LECO_STAT_NO_STORAGE);
+		return NULL;
+	}
+	if (!st->cookie) {
+		st->cookie = bpf_get_socket_cookie(sk);
+		st->cgroup_id = sk_cgroup_id(sk);
+		st->uid = BPF_CORE_READ(sk, sk_uid.val);
+		st->start_ns = bpf_ktime_get_boot_ns();
+		st->flags |= LECO_F_NO_PROC;
+	}
+	if (in_process)
+		note_process(st);
+	return st;
+}
+
+static __always_inline void event_from_sock(struct leco_event *e, const struct leco_sock *st)
+{
+	e->pid = st->pid;
+	e->uid = st->uid;
+	e->cookie = st->cookie;
+	e->cgroup_id = st->cgroup_id;
+	e->flags |= st->flags & LECO_F_NO_PROC;
+	__builtin_memcpy(e->comm, st->comm, sizeof(e->comm));
+}
+
+static __always_inline void emit_close(struct sock *sk, struct leco_sock *st, __u8 protocol)
+{
+	struct leco_event e = {};
+
+	e.type = LECO_EV_FLOW_CLOSE;
+	e.protocol = protocol;
+	e.ts_ns = bpf_ktime_get_boot_ns();
+	sk_tuple(sk, &e);
+	event_from_sock(&e, st);
+	e.tx_bytes = st->tx_bytes;
+	e.rx_bytes = st->rx_bytes;
+	e.tx_calls = st->tx_calls;
+	e.rx_calls = st->rx_calls;
+	st->flags &= ~LECO_F_ANNOUNCED;
+	emit(&e, false);
+}
+
+/* ---- TCP lifecycle ---------------------------------------------------- */
+
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(tcp_state, struct sock *sk, int oldstate, int newstate)
+{
+	struct leco_event e = {};
+	struct leco_sock *st;
+	__u16 family;
+
+	if (BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
+		return 0;
+	family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	if (family != AF_INET && family != AF_INET6)
+		return 0;
+
+	e.protocol = IPPROTO_TCP;
+	e.state = newstate;
+	e.old_state = oldstate;
+
+	if (newstate == TCP_LISTEN) {
+		/* listen() runs in process context: the owner of accepted children */
+		sock_state(sk, true);
+		return 0;
+	}
+	if (newstate == TCP_SYN_SENT) {
+		/* connect() in process context; the local port is not chosen yet */
+		st = sock_state(sk, true);
+		if (!st)
+			return 0;
+		st->flags |= LECO_F_ANNOUNCED | LECO_F_TCP_SEEN;
+		e.type = LECO_EV_FLOW_OPEN;
+		e.direction = LECO_DIR_OUT;
+		goto out;
+	}
+	if (newstate == TCP_ESTABLISHED && oldstate == TCP_SYN_RECV) {
+		/* accepted child (softirq): storage cloned from the listener names
+		 * its owner; the counters and identity are the child's own */
+		__u64 cookie = bpf_get_socket_cookie(sk);
+
+		st = sock_state(sk, false);
+		if (!st)
+			return 0;
+		if (st->cookie != cookie) {
+			st->cookie = cookie;
+			st->tx_bytes = st->rx_bytes = st->tx_calls = st->rx_calls = 0;
+			st->start_ns = bpf_ktime_get_boot_ns();
+		}
+		st->flags |= LECO_F_ANNOUNCED | LECO_F_TCP_SEEN;
+		e.type = LECO_EV_FLOW_OPEN;
+		e.direction = LECO_DIR_IN;
+		goto out;
+	}
+
+	st = bpf_sk_storage_get(&sockets, sk, 0, 0);
+	if (!st || !(st->flags & LECO_F_TCP_SEEN))
+		return 0;
+	if (newstate == TCP_ESTABLISHED && oldstate == TCP_SYN_SENT) {
+		e.type = LECO_EV_FLOW_STATE;
+		e.direction = LECO_DIR_OUT;
+	} else if (newstate == TCP_CLOSE && oldstate == TCP_SYN_SENT) {
+		e.type = LECO_EV_FLOW_FAIL;
+		e.direction = LECO_DIR_OUT;
+		e.err = BPF_CORE_READ(sk, sk_err);
+		st->flags &= ~LECO_F_ANNOUNCED;
+	} else if (newstate == TCP_CLOSE && (st->flags & LECO_F_ANNOUNCED)) {
+		/* closed before the application released it (reset, timeout);
+		 * otherwise sock_release reported it already */
+		emit_close(sk, st, IPPROTO_TCP);
+		return 0;
+	} else {
+		return 0;
+	}
+out:
+	e.ts_ns = bpf_ktime_get_boot_ns();
+	sk_tuple(sk, &e);
+	event_from_sock(&e, st);
+	if (e.type == LECO_EV_FLOW_OPEN)
+		cgroup_add(st->cgroup_id, 0, 0, 0, 0, 1, 0);
+	emit(&e, false);
+	return 0;
+}
+
+/* ---- Traffic counters --------------------------------------------------- */
+
+static __always_inline void count_io(struct sock *sk, int len, bool tx)
+{
+	struct leco_sock *st;
+	__u16 family;
+	__u8 protocol;
+
+	family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	if (family != AF_INET && family != AF_INET6)
+		return;
+	st = sock_state(sk, true);
+	if (!st)
+		return;
+	if (tx) {
+		__sync_fetch_and_add(&st->tx_bytes, len);
+		__sync_fetch_and_add(&st->tx_calls, 1);
+		cgroup_add(st->cgroup_id, len, 0, 1, 0, 0, 0);
+	} else {
+		__sync_fetch_and_add(&st->rx_bytes, len);
+		__sync_fetch_and_add(&st->rx_calls, 1);
+		cgroup_add(st->cgroup_id, 0, len, 0, 1, 0, 0);
+	}
+	if (st->flags & (LECO_F_ANNOUNCED | LECO_F_TCP_SEEN))
+		return;
+
+	/* A connected datagram/raw socket (UDP, ICMP, SCTP, raw IP): its first
+	 * send or receive announces the flow.  Unconnected sends are announced
+	 * per destination by the sendmsg hooks. */
+	protocol = BPF_CORE_READ(sk, sk_protocol);
+	if (protocol == IPPROTO_TCP)
+		return;
+	if (family == AF_INET ? !BPF_CORE_READ(sk, __sk_common.skc_daddr)
+			      : !(BPF_CORE_READ(sk, __sk_common.skc_v6_daddr.in6_u.u6_addr32[0]) |
+				  BPF_CORE_READ(sk, __sk_common.skc_v6_daddr.in6_u.u6_addr32[1]) |
+				  BPF_CORE_READ(sk, __sk_common.skc_v6_daddr.in6_u.u6_addr32[2]) |
+				  BPF_CORE_READ(sk, __sk_common.skc_v6_daddr.in6_u.u6_addr32[3])))
+		return;
+	{
+		struct leco_event e = {};
+
+		st->flags |= LECO_F_ANNOUNCED;
+		e.type = LECO_EV_FLOW_OPEN;
+		e.protocol = protocol;
+		e.direction = tx ? LECO_DIR_OUT : LECO_DIR_IN;
+		e.ts_ns = bpf_ktime_get_boot_ns();
+		sk_tuple(sk, &e);
+		event_from_sock(&e, st);
+		cgroup_add(st->cgroup_id, 0, 0, 0, 0, 1, 0);
+		emit(&e, false);
+	}
+}
+
+SEC("tp_btf/sock_send_length")
+int BPF_PROG(send_length, struct sock *sk, int ret, int flags)
+{
+	if (ret > 0)
+		count_io(sk, ret, true);
+	return 0;
+}
+
+SEC("tp_btf/sock_recv_length")
+int BPF_PROG(recv_length, struct sock *sk, int ret, int flags)
+{
+	if (ret > 0 && !(flags & MSG_PEEK))
+		count_io(sk, ret, false);
+	return 0;
+}
+
+/* ---- Observe-only cgroup hooks on the cgroup2 root ---------------------- */
+
+static __always_inline struct leco_sock *sockaddr_state(struct bpf_sock_addr *ctx, struct bpf_sock *sk)
+{
+	struct leco_sock *st;
+
+	st = bpf_sk_storage_get(&sockets, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	if (!st) {
+		stat_inc(LECO_STAT_NO_STORAGE);
+		return NULL;
+	}
+	if (!st->cookie) {
+		st->cookie = bpf_get_socket_cookie(ctx);
+		st->cgroup_id = bpf_get_current_cgroup_id();
+		st->uid = (__u32)bpf_get_current_uid_gid();
+		st->start_ns = bpf_ktime_get_boot_ns();
+		st->flags |= LECO_F_NO_PROC;
+	}
+	note_process(st);
+	return st;
+}
+
+static __always_inline int observe_connect(struct bpf_sock_addr *ctx)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct pending_connect *pc;
+	struct bpf_sock *sk = ctx->sk;
+	struct leco_sock *st;
+
+	if (!sk)
+		return 1;
+	st = sockaddr_state(ctx, sk);
+	pc = bpf_map_lookup_elem(&connects, &id);
+	if (pc) {
+		pc->protocol = ctx->protocol;
+		pc->cookie = st ? st->cookie : 0;
+	}
+	return 1;
+}
+
+SEC("cgroup/connect4")
+int connect4(struct bpf_sock_addr *ctx)
+{
+	return observe_connect(ctx);
+}
+
+SEC("cgroup/connect6")
+int connect6(struct bpf_sock_addr *ctx)
+{
+	return observe_connect(ctx);
+}
+
+static __always_inline int observe_sendmsg(struct bpf_sock_addr *ctx, bool v6)
+{
+	struct leco_dest_key key = {};
+	struct bpf_sock *sk = ctx->sk;
+	struct leco_event e = {};
+	struct leco_sock *st;
+	__u64 now;
+
+	if (!sk)
+		return 1;
+	st = sockaddr_state(ctx, sk);
+	if (!st)
+		return 1;
+	key.cookie = st->cookie;
+	key.remote_port = bpf_ntohs(ctx->user_port);
+	if (v6) {
+		key.family = AF_INET6;
+		((__u32 *)key.remote_addr)[0] = ctx->user_ip6[0];
+		((__u32 *)key.remote_addr)[1] = ctx->user_ip6[1];
+		((__u32 *)key.remote_addr)[2] = ctx->user_ip6[2];
+		((__u32 *)key.remote_addr)[3] = ctx->user_ip6[3];
+	} else {
+		key.family = AF_INET;
+		((__u32 *)key.remote_addr)[0] = ctx->user_ip4;
+	}
+	if (bpf_map_lookup_elem(&dests, &key))
+		return 1;
+	now = bpf_ktime_get_boot_ns();
+	bpf_map_update_elem(&dests, &key, &now, BPF_ANY);
+
+	st->flags |= LECO_F_ANNOUNCED;
+	e.type = LECO_EV_FLOW_OPEN;
+	e.family = key.family;
+	e.protocol = ctx->protocol;
+	e.direction = LECO_DIR_OUT;
+	e.ts_ns = now;
+	e.remote_port = key.remote_port;
+	e.local_port = sk->src_port;
+	__builtin_memcpy(e.remote_addr, key.remote_addr, sizeof(e.remote_addr));
+	if (v6) {
+		e.flags |= LECO_F_V6;
+		((__u32 *)e.local_addr)[0] = sk->src_ip6[0];
+		((__u32 *)e.local_addr)[1] = sk->src_ip6[1];
+		((__u32 *)e.local_addr)[2] = sk->src_ip6[2];
+		((__u32 *)e.local_addr)[3] = sk->src_ip6[3];
+	} else {
+		((__u32 *)e.local_addr)[0] = sk->src_ip4;
+	}
+	event_from_sock(&e, st);
+	cgroup_add(st->cgroup_id, 0, 0, 0, 0, 1, 0);
+	emit(&e, false);
+	return 1;
+}
+
+SEC("cgroup/sendmsg4")
+int sendmsg4(struct bpf_sock_addr *ctx)
+{
+	return observe_sendmsg(ctx, false);
+}
+
+SEC("cgroup/sendmsg6")
+int sendmsg6(struct bpf_sock_addr *ctx)
+{
+	return observe_sendmsg(ctx, true);
+}
+
+/* close() of an inet socket's last fd, in process context: final counters.
+ * FLOW_CLOSE carries no addresses here; TCP closes first seen by the state
+ * hook carry them. */
+SEC("cgroup/sock_release")
+int sock_release(struct bpf_sock *ctx)
+{
+	struct leco_event e = {};
+	struct leco_sock *st;
+
+	st = bpf_sk_storage_get(&sockets, ctx, 0, 0);
+	if (!st || !(st->flags & LECO_F_ANNOUNCED))
+		return 1;
+	st->flags &= ~LECO_F_ANNOUNCED;
+	e.type = LECO_EV_FLOW_CLOSE;
+	e.family = ctx->family;
+	e.protocol = ctx->protocol;
+	/* cgroup/sock programs may not read the addresses at release:
+	 * readers match the close to its open by the socket cookie */
+	e.ts_ns = bpf_ktime_get_boot_ns();
+	if (ctx->family == AF_INET6)
+		e.flags |= LECO_F_V6;
+	event_from_sock(&e, st);
+	e.tx_bytes = st->tx_bytes;
+	e.rx_bytes = st->rx_bytes;
+	e.tx_calls = st->tx_calls;
+	e.rx_calls = st->rx_calls;
+	emit(&e, false);
+	return 1;
+}
+
+/* ---- connect() denied --------------------------------------------------- */
+
+SEC("tracepoint/syscalls/sys_enter_connect")
+int connect_enter(struct trace_event_raw_sys_enter *ctx)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct pending_connect pc = {};
+	const void *uaddr = (const void *)ctx->args[1];
+	__u16 family;
+
+	if (!uaddr || bpf_probe_read_user(&family, sizeof(family), uaddr))
+		return 0;
+	pc.family = family;
+	if (family == AF_INET) {
+		struct sockaddr_in sin;
+
+		if (bpf_probe_read_user(&sin, sizeof(sin), uaddr))
+			return 0;
+		pc.port = bpf_ntohs(sin.sin_port);
+		__builtin_memcpy(pc.addr, &sin.sin_addr, 4);
+	} else if (family == AF_INET6) {
+		struct sockaddr_in6 sin6;
+
+		if (bpf_probe_read_user(&sin6, sizeof(sin6), uaddr))
+			return 0;
+		pc.port = bpf_ntohs(sin6.sin6_port);
+		__builtin_memcpy(pc.addr, &sin6.sin6_addr, 16);
+	} else {
+		return 0;
+	}
+	bpf_map_update_elem(&connects, &id, &pc, BPF_ANY);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_connect")
+int connect_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct pending_connect *pc;
+	struct leco_event e = {};
+	long ret = ctx->ret;
+
+	pc = bpf_map_lookup_elem(&connects, &id);
+	if (!pc)
+		return 0;
+	if (ret != -EPERM && ret != -EACCES)
+		goto done;
+
+	e.type = LECO_EV_DENIED;
+	e.direction = LECO_DIR_OUT;
+	e.family = pc->family;
+	e.protocol = pc->protocol;
+	e.remote_port = pc->port;
+	__builtin_memcpy(e.remote_addr, pc->addr, sizeof(e.remote_addr));
+	if (pc->family == AF_INET6)
+		e.flags |= LECO_F_V6;
+	e.reason = LECO_REASON_CONNECT;
+	e.err = -ret;
+	e.count = 1;
+	e.cookie = pc->cookie;
+	e.pid = id >> 32;
+	e.uid = (__u32)bpf_get_current_uid_gid();
+	e.cgroup_id = bpf_get_current_cgroup_id();
+	e.ts_ns = bpf_ktime_get_boot_ns();
+	bpf_get_current_comm(e.comm, sizeof(e.comm));
+	{
+		struct task_struct *task = (void *)bpf_get_current_task();
+
+		e.netns = BPF_CORE_READ(task, nsproxy, net_ns, ns.inum);
+	}
+	cgroup_add(e.cgroup_id, 0, 0, 0, 0, 0, 1);
+	emit(&e, true);
+done:
+	bpf_map_delete_elem(&connects, &id);
+	return 0;
+}
+
+/* ---- Blocked packets ---------------------------------------------------- */
+
+/* Parse addresses and ports from the IP header the skb carries. */
+static __always_inline bool parse_headers(struct sk_buff *skb, struct leco_event *e, bool ingress)
+{
+	unsigned char *head = BPF_CORE_READ(skb, head);
+	__u16 nh = BPF_CORE_READ(skb, network_header);
+	__u8 ver, proto;
+	__u32 l4off;
+	__u16 ports[2];
+
+	if (nh == (__u16)~0U || bpf_probe_read_kernel(&ver, 1, head + nh))
+		return false;
+	ver >>= 4;
+	if (ver == 4) {
+		struct iphdr ip;
+
+		if (bpf_probe_read_kernel(&ip, sizeof(ip), head + nh))
+			return false;
+		e->family = AF_INET;
+		proto = ip.protocol;
+		__builtin_memcpy(ingress ? e->remote_addr : e->local_addr, &ip.saddr, 4);
+		__builtin_memcpy(ingress ? e->local_addr : e->remote_addr, &ip.daddr, 4);
+		l4off = nh + ip.ihl * 4;
+	} else if (ver == 6) {
+		struct ipv6hdr ip6;
+
+		if (bpf_probe_read_kernel(&ip6, sizeof(ip6), head + nh))
+			return false;
+		e->family = AF_INET6;
+		e->flags |= LECO_F_V6;
+		proto = ip6.nexthdr;
+		__builtin_memcpy(ingress ? e->remote_addr : e->local_addr, &ip6.saddr, 16);
+		__builtin_memcpy(ingress ? e->local_addr : e->remote_addr, &ip6.daddr, 16);
+		l4off = nh + sizeof(ip6);
+	} else {
+		return false;
+	}
+	e->protocol = proto;
+	if (proto == IPPROTO_TCP || proto == IPPROTO_UDP || proto == IPPROTO_SCTP ||
+	    proto == IPPROTO_UDPLITE) {
+		if (bpf_probe_read_kernel(ports, sizeof(ports), head + l4off))
+			return true;
+		e->local_port = bpf_ntohs(ingress ? ports[1] : ports[0]);
+		e->remote_port = bpf_ntohs(ingress ? ports[0] : ports[1]);
+	}
+	return true;
+}
+
+/*
+ * The socket that owns a dropped skb, as a full socket: request socks name
+ * their listener, time-wait socks own nothing.  Read with CO-RE probes only:
+ * skb->sk is an RCU pointer that helpers do not take on newer kernels.
+ */
+static __always_inline struct sock *skb_owner(struct sk_buff *skb)
+{
+	struct sock *sk = BPF_CORE_READ(skb, sk);
+	__u8 state;
+
+	if (!sk)
+		return NULL;
+	state = BPF_CORE_READ(sk, __sk_common.skc_state);
+	if (state == TCP_TIME_WAIT)
+		return NULL;
+	if (state == TCP_NEW_SYN_RECV)
+		return BPF_CORE_READ(sk, __sk_common.skc_listener);
+	return sk;
+}
+
+SEC("tp_btf/kfree_skb")
+int BPF_PROG(kfree_skb, struct sk_buff *skb, void *location, enum skb_drop_reason kreason)
+{
+	struct leco_drop_key key = {};
+	struct leco_drop_val *dv, nv = {};
+	struct leco_event e = {};
+	struct leco_owner *owner;
+	struct sock *sk;
+	bool ingress;
+	__u32 reason;
+	__u64 now;
+
+	/* Hot path: tens of thousands of frees a second; reject at once. */
+	if (kreason == bpf_core_enum_value(enum skb_drop_reason, SKB_DROP_REASON_NETFILTER_DROP))
+		reason = LECO_REASON_NETFILTER;
+	else if (kreason == bpf_core_enum_value(enum skb_drop_reason, SKB_DROP_REASON_BPF_CGROUP_EGRESS))
+		reason = LECO_REASON_CGROUP_BPF;
+	else if (bpf_core_enum_value_exists(enum skb_drop_reason, SKB_DROP_REASON_SECURITY_HOOK) &&
+		 kreason == bpf_core_enum_value(enum skb_drop_reason, SKB_DROP_REASON_SECURITY_HOOK))
+		reason = LECO_REASON_SECURITY;
+	else
+		return 0;
+
+	stat_inc(LECO_STAT_DROPS_SEEN);
+	/* locally generated packets carry no input interface */
+	ingress = BPF_CORE_READ(skb, skb_iif) != 0;
+	e.type = LECO_EV_BLOCKED;
+	e.direction = ingress ? LECO_DIR_IN : LECO_DIR_OUT;
+	e.reason = reason;
+	e.kernel_reason = kreason;
+	if (!parse_headers(skb, &e, ingress))
+		return 0;
+
+	sk = skb_owner(skb);
+	if (sk) {
+		/* non-zero once any hook of ours asked for it */
+		e.cookie = BPF_CORE_READ(sk, __sk_common.skc_cookie.counter);
+		owner = e.cookie ? bpf_map_lookup_elem(&owners, &e.cookie) : NULL;
+		if (owner) {
+			e.pid = owner->pid;
+			e.uid = owner->uid;
+			e.cgroup_id = owner->cgroup_id;
+			__builtin_memcpy(e.comm, owner->comm, sizeof(e.comm));
+		} else {
+			e.cgroup_id = sk_cgroup_id(sk);
+			e.uid = BPF_CORE_READ(sk, sk_uid.val);
+			e.flags |= LECO_F_NO_PROC;
+		}
+		e.netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
+	} else {
+		e.flags |= LECO_F_NO_PROC;
+		e.netns = BPF_CORE_READ(skb, dev, nd_net.net, ns.inum);
+	}
+
+	/* Fold identical drops (a SYN flood, a chatty blocked app) in the kernel. */
+	key.cgroup_id = e.cgroup_id;
+	__builtin_memcpy(key.remote_addr, e.remote_addr, sizeof(key.remote_addr));
+	key.remote_port = ingress ? e.local_port : e.remote_port;
+	key.protocol = e.protocol;
+	key.direction = e.direction;
+	key.family = e.family;
+	key.kernel_reason = kreason;
+	now = bpf_ktime_get_boot_ns();
+	dv = bpf_map_lookup_elem(&drops, &key);
+	if (dv && now - dv->last_emit_ns < drop_coalesce_ns) {
+		__sync_fetch_and_add(&dv->folded, 1);
+		stat_inc(LECO_STAT_DROPS_COALESCED);
+		cgroup_add(e.cgroup_id, 0, 0, 0, 0, 0, 1);
+		return 0;
+	}
+	e.count = 1;
+	if (dv) {
+		e.count += __sync_lock_test_and_set(&dv->folded, 0);
+		dv->last_emit_ns = now;
+	} else {
+		nv.last_emit_ns = now;
+		bpf_map_update_elem(&drops, &key, &nv, BPF_ANY);
+	}
+	e.ts_ns = now;
+	cgroup_add(e.cgroup_id, 0, 0, 0, 0, 0, 1);
+	emit(&e, true);
+	return 0;
+}
+
+/* ---- Live sockets, for readers: cat the pinned iterator ---------------- */
+
+SEC("iter/bpf_sk_storage_map")
+int dump_sockets(struct bpf_iter__bpf_sk_storage_map *ctx)
+{
+	struct leco_sock_rec rec = {};
+	struct leco_sock *st = ctx->value;
+	struct sock *sk = ctx->sk;
+	struct leco_event e = {};
+
+	if (!sk || !st)
+		return 0;
+	__builtin_memcpy(&rec.s, st, sizeof(rec.s));
+	sk_tuple(sk, &e);
+	__builtin_memcpy(rec.local_addr, e.local_addr, sizeof(rec.local_addr));
+	__builtin_memcpy(rec.remote_addr, e.remote_addr, sizeof(rec.remote_addr));
+	rec.local_port = e.local_port;
+	rec.remote_port = e.remote_port;
+	rec.family = e.family;
+	rec.netns = e.netns;
+	rec.protocol = BPF_CORE_READ(sk, sk_protocol);
+	rec.state = BPF_CORE_READ(sk, __sk_common.skc_state);
+	bpf_seq_write(ctx->meta->seq, &rec, sizeof(rec));
+	return 0;
+}

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Userspace side of the kernel ABI in bpf/leco.h: validate ring buffer
+ * records before trusting them, and name what they carry.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <linux/types.h>
+
+#include "leco.h"
+
+/* Copy and validate one ring buffer record.  Returns 0, or -EBADMSG with a
+ * reason in err (which may be NULL). */
+int leco_event_decode(const void *data, size_t len, struct leco_event *out, char *err, size_t errlen);
+
+/* Validate one record of the live-socket iterator. */
+int leco_sock_rec_decode(const void *data, size_t len, struct leco_sock_rec *out, char *err, size_t errlen);
+
+const char *leco_event_type_name(unsigned type);
+const char *leco_reason_name(unsigned reason);
+const char *leco_direction_name(unsigned dir);
+const char *leco_protocol_name(unsigned proto, char *buf, size_t len);
+const char *leco_family_name(unsigned family);
+const char *leco_tcp_state_name(unsigned state);
+const char *leco_hook_name(unsigned hook);
+
+/* Address (network order, 4 or 16 bytes used) as text; "" for an unknown family. */
+const char *leco_addr_to_string(unsigned family, const uint8_t addr[LECO_ADDR_LEN], char *buf, size_t len);
+
+/* Make a kernel-supplied comm safe to print: NUL-terminated, printable ASCII. */
+void leco_sanitize_comm(char comm[LECO_COMM_LEN]);
+
+/* One line of "key=value" pairs (tests, leco-ebpf-load debugging). */
+int leco_event_format(const struct leco_event *e, char *buf, size_t len);

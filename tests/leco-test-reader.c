@@ -1,0 +1,283 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * leco-test-reader: a small reader of LECO's pinned maps for the kernel tests
+ * (and for people poking at a live system).  One "key=value ..." line per
+ * record on stdout.
+ *
+ *   leco-test-reader events DIR [--timeout-ms N] [--idle-ms N] [--max N]
+ *   leco-test-reader cgroup DIR CGROUP_ID
+ *   leco-test-reader stats DIR
+ *   leco-test-reader meta DIR
+ *   leco-test-reader sockets DIR
+ *   leco-test-reader cgroup-id PATH
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "leco-event.h"
+
+#define STR_(x) #x
+#define STR(x) STR_(x)
+#define SUFFIX "_v" STR(LECO_ABI_VERSION)
+
+static volatile sig_atomic_t stop;
+static unsigned long n_events, n_bad, max_events;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static int open_pin(const char *dir, const char *name, bool rdonly)
+{
+	LIBBPF_OPTS(bpf_obj_get_opts, opts, .file_flags = rdonly ? BPF_F_RDONLY : 0);
+	char path[4096];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s%s", dir, name, SUFFIX);
+	fd = bpf_obj_get_opts(path, &opts);
+	if (fd < 0)
+		fprintf(stderr, "leco-test-reader: cannot open \"%s\": %s\n", path, strerror(errno));
+	return fd;
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int on_event(void *ctx, void *data, size_t len)
+{
+	struct leco_event e;
+	char line[1024], err[128];
+
+	(void)ctx;
+	if (leco_event_decode(data, len, &e, err, sizeof(err)) < 0) {
+		n_bad++;
+		printf("bad-event reason=\"%s\"\n", err);
+		return 0;
+	}
+	if (leco_event_format(&e, line, sizeof(line)) > 0)
+		printf("%s\n", line);
+	fflush(stdout);
+	n_events++;
+	return max_events && n_events >= max_events ? 1 : 0;
+}
+
+static int cmd_events(const char *dir, int argc, char **argv)
+{
+	unsigned long timeout_ms = 5000, idle_ms = 0;
+	struct ring_buffer *rb;
+	uint64_t start, last;
+	int fd;
+
+	for (int i = 0; i + 1 < argc; i += 2) {
+		if (!strcmp(argv[i], "--timeout-ms"))
+			timeout_ms = strtoul(argv[i + 1], NULL, 10);
+		else if (!strcmp(argv[i], "--idle-ms"))
+			idle_ms = strtoul(argv[i + 1], NULL, 10);
+		else if (!strcmp(argv[i], "--max"))
+			max_events = strtoul(argv[i + 1], NULL, 10);
+		else
+			return fprintf(stderr, "leco-test-reader: unknown option \"%s\"\n", argv[i]), 2;
+	}
+	fd = open_pin(dir, "events", false);
+	if (fd < 0)
+		return 1;
+	rb = ring_buffer__new(fd, on_event, NULL, NULL);
+	if (!rb) {
+		fprintf(stderr, "leco-test-reader: cannot map the ring buffer: %s\n", strerror(errno));
+		return 1;
+	}
+	signal(SIGTERM, on_signal);
+	signal(SIGINT, on_signal);
+	printf("reader ready\n");
+	fflush(stdout);
+	start = last = now_ms();
+	while (!stop) {
+		unsigned long before = n_events;
+		int r = ring_buffer__poll(rb, 50);
+
+		/* routine events do not wake us: drain what is there anyway */
+		if (r >= 0)
+			r = ring_buffer__consume(rb);
+		if (r < 0 && r != -EINTR) {
+			if (max_events && n_events >= max_events)
+				break;
+			fprintf(stderr, "leco-test-reader: ring buffer: %s\n", strerror(-r));
+			break;
+		}
+		if (n_events != before)
+			last = now_ms();
+		if (max_events && n_events >= max_events)
+			break;
+		if (timeout_ms && now_ms() - start >= timeout_ms)
+			break;
+		if (idle_ms && now_ms() - last >= idle_ms)
+			break;
+	}
+	ring_buffer__free(rb);
+	printf("reader done events=%lu bad=%lu\n", n_events, n_bad);
+	return 0;
+}
+
+static int sum_percpu(int fd, const void *key, size_t vsize, uint64_t *sum, size_t nfields)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	uint64_t *vals;
+
+	if (ncpu <= 0)
+		return -EINVAL;
+	vals = calloc(ncpu, vsize);
+	if (!vals)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(fd, key, vals) < 0) {
+		free(vals);
+		return -errno;
+	}
+	memset(sum, 0, nfields * sizeof(*sum));
+	for (int c = 0; c < ncpu; c++)
+		for (size_t f = 0; f < nfields; f++)
+			sum[f] += vals[c * (vsize / sizeof(uint64_t)) + f];
+	free(vals);
+	return 0;
+}
+
+static int cmd_cgroup(const char *dir, const char *id_s)
+{
+	uint64_t id = strtoull(id_s, NULL, 0), s[6];
+	int fd = open_pin(dir, "cgroup_stats", true), r;
+
+	if (fd < 0)
+		return 1;
+	r = sum_percpu(fd, &id, sizeof(struct leco_cgroup_stats), s, 6);
+	if (r == -ENOENT) {
+		printf("cgroup=%llu missing=1 tx=0 rx=0 txc=0 rxc=0 flows=0 blocked=0\n", (unsigned long long)id);
+		return 0;
+	}
+	if (r < 0)
+		return fprintf(stderr, "leco-test-reader: lookup: %s\n", strerror(-r)), 1;
+	printf("cgroup=%llu missing=0 tx=%llu rx=%llu txc=%llu rxc=%llu flows=%llu blocked=%llu\n",
+	       (unsigned long long)id, (unsigned long long)s[0], (unsigned long long)s[1],
+	       (unsigned long long)s[2], (unsigned long long)s[3], (unsigned long long)s[4],
+	       (unsigned long long)s[5]);
+	return 0;
+}
+
+static int cmd_stats(const char *dir)
+{
+	static const char *const names[LECO_STAT_MAX] = {
+		"rb_dropped", "events", "drops_seen", "drops_coalesced", "no_storage",
+	};
+	int fd = open_pin(dir, "stats", true);
+
+	if (fd < 0)
+		return 1;
+	for (uint32_t i = 0; i < LECO_STAT_MAX; i++) {
+		uint64_t v;
+		int r = sum_percpu(fd, &i, sizeof(uint64_t), &v, 1);
+
+		if (r < 0)
+			return fprintf(stderr, "leco-test-reader: lookup: %s\n", strerror(-r)), 1;
+		printf("%s%s=%llu", i ? " " : "", names[i], (unsigned long long)v);
+	}
+	printf("\n");
+	return 0;
+}
+
+static int cmd_meta(const char *dir)
+{
+	struct leco_meta m = {};
+	uint32_t key = 0;
+	int fd = open_pin(dir, "meta", true);
+
+	if (fd < 0)
+		return 1;
+	if (bpf_map_lookup_elem(fd, &key, &m) < 0)
+		return fprintf(stderr, "leco-test-reader: lookup: %s\n", strerror(errno)), 1;
+	m.build_id[sizeof(m.build_id) - 1] = '\0';
+	printf("abi=%u build=%s hooks=", m.abi_version, m.build_id);
+	for (int i = 0, first = 1; i < LECO_HOOK_MAX; i++)
+		if (m.hooks & (1ULL << i)) {
+			printf("%s%s", first ? "" : ",", leco_hook_name(i));
+			first = 0;
+		}
+	printf("\n");
+	return 0;
+}
+
+static int cmd_sockets(const char *dir)
+{
+	char path[4096], la[64], ra[64], pb[16];
+	struct leco_sock_rec rec;
+	unsigned char buf[sizeof(rec)];
+	size_t have = 0;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/dump_sockets_iter%s", dir, SUFFIX);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return fprintf(stderr, "leco-test-reader: cannot open \"%s\": %s\n", path, strerror(errno)), 1;
+	while ((n = read(fd, buf + have, sizeof(buf) - have)) > 0) {
+		have += n;
+		if (have < sizeof(buf))
+			continue;
+		have = 0;
+		if (leco_sock_rec_decode(buf, sizeof(buf), &rec, NULL, 0) < 0)
+			continue;
+		printf("socket cookie=%llu pid=%u comm=%s uid=%u cgroup=%llu proto=%s family=%s local=%s lport=%u "
+		       "remote=%s rport=%u tx=%llu rx=%llu txc=%llu rxc=%llu\n",
+		       (unsigned long long)rec.s.cookie, rec.s.pid, rec.s.comm[0] ? rec.s.comm : "-", rec.s.uid,
+		       (unsigned long long)rec.s.cgroup_id, leco_protocol_name(rec.protocol, pb, sizeof(pb)),
+		       leco_family_name(rec.family), leco_addr_to_string(rec.family, rec.local_addr, la, sizeof(la)),
+		       rec.local_port, leco_addr_to_string(rec.family, rec.remote_addr, ra, sizeof(ra)),
+		       rec.remote_port, (unsigned long long)rec.s.tx_bytes, (unsigned long long)rec.s.rx_bytes,
+		       (unsigned long long)rec.s.tx_calls, (unsigned long long)rec.s.rx_calls);
+	}
+	if (n < 0)
+		fprintf(stderr, "leco-test-reader: read \"%s\": %s\n", path, strerror(errno));
+	if (have)
+		fprintf(stderr, "leco-test-reader: %zu trailing bytes ignored\n", have);
+	close(fd);
+	return n < 0;
+}
+
+int main(int argc, char **argv)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc >= 3 && !strcmp(argv[1], "events"))
+		return cmd_events(argv[2], argc - 3, argv + 3);
+	if (argc == 4 && !strcmp(argv[1], "cgroup"))
+		return cmd_cgroup(argv[2], argv[3]);
+	if (argc == 3 && !strcmp(argv[1], "stats"))
+		return cmd_stats(argv[2]);
+	if (argc == 3 && !strcmp(argv[1], "meta"))
+		return cmd_meta(argv[2]);
+	if (argc == 3 && !strcmp(argv[1], "sockets"))
+		return cmd_sockets(argv[2]);
+	if (argc == 3 && !strcmp(argv[1], "cgroup-id")) {
+		struct stat st;
+
+		if (stat(argv[2], &st) < 0)
+			return fprintf(stderr, "leco-test-reader: %s: %s\n", argv[2], strerror(errno)), 1;
+		printf("%llu\n", (unsigned long long)st.st_ino);
+		return 0;
+	}
+	fprintf(stderr, "usage: leco-test-reader events|cgroup|stats|meta|sockets DIR ... | cgroup-id PATH\n");
+	return 2;
+}
