@@ -309,7 +309,7 @@ int BPF_PROG(tcp_state, struct sock *sk, int oldstate, int newstate)
 	} else if (newstate == TCP_CLOSE && oldstate == TCP_SYN_SENT) {
 		e.type = LECO_EV_FLOW_FAIL;
 		e.direction = LECO_DIR_OUT;
-		e.err = BPF_CORE_READ(sk, sk_err);
+		e.err = BPF_CORE_READ(sk, sk_err) ?: BPF_CORE_READ(sk, sk_err_soft);
 		st->flags &= ~LECO_F_ANNOUNCED;
 	} else if (newstate == TCP_CLOSE && (st->flags & LECO_F_ANNOUNCED)) {
 		/* closed before the application released it (reset, timeout);
@@ -516,9 +516,7 @@ int sendmsg6(struct bpf_sock_addr *ctx)
 	return observe_sendmsg(ctx, true);
 }
 
-/* close() of an inet socket's last fd, in process context: final counters.
- * FLOW_CLOSE carries no addresses here; TCP closes first seen by the state
- * hook carry them. */
+/* close() of an inet socket's last fd, in process context: final counters. */
 SEC("cgroup/sock_release")
 int sock_release(struct bpf_sock *ctx)
 {
@@ -528,15 +526,27 @@ int sock_release(struct bpf_sock *ctx)
 	st = bpf_sk_storage_get(&sockets, ctx, 0, 0);
 	if (!st || !(st->flags & LECO_F_ANNOUNCED))
 		return 1;
+	/* a connect abandoned in SYN_SENT is reported as failed by tcp_state */
+	if (ctx->protocol == IPPROTO_TCP && ctx->state == TCP_SYN_SENT)
+		return 1;
 	st->flags &= ~LECO_F_ANNOUNCED;
 	e.type = LECO_EV_FLOW_CLOSE;
 	e.family = ctx->family;
 	e.protocol = ctx->protocol;
-	/* cgroup/sock programs may not read the addresses at release:
-	 * readers match the close to its open by the socket cookie */
+	e.state = ctx->state;
 	e.ts_ns = bpf_ktime_get_boot_ns();
-	if (ctx->family == AF_INET6)
+	/* the remote end is readable here, the local one is not (readers
+	 * match the close to its open by the socket cookie) */
+	e.remote_port = bpf_ntohs(ctx->dst_port);
+	if (ctx->family == AF_INET6) {
 		e.flags |= LECO_F_V6;
+		((__u32 *)e.remote_addr)[0] = ctx->dst_ip6[0];
+		((__u32 *)e.remote_addr)[1] = ctx->dst_ip6[1];
+		((__u32 *)e.remote_addr)[2] = ctx->dst_ip6[2];
+		((__u32 *)e.remote_addr)[3] = ctx->dst_ip6[3];
+	} else {
+		((__u32 *)e.remote_addr)[0] = ctx->dst_ip4;
+	}
 	event_from_sock(&e, st);
 	e.tx_bytes = st->tx_bytes;
 	e.rx_bytes = st->rx_bytes;

@@ -1,0 +1,179 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Ring buffer records are kernel data: decode must reject anything malformed. */
+#include <errno.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <sys/socket.h>
+#include <glib.h>
+
+#include "leco-event.h"
+
+static struct leco_event valid_event(void)
+{
+	struct leco_event e = {
+		.type = LECO_EV_BLOCKED, .family = AF_INET, .protocol = IPPROTO_TCP,
+		.direction = LECO_DIR_OUT, .pid = 42, .uid = 1000, .cgroup_id = 7, .cookie = 9,
+		.local_port = 40000, .remote_port = 443, .reason = LECO_REASON_NETFILTER,
+		.kernel_reason = 12, .count = 3,
+	};
+	inet_pton(AF_INET, "192.0.2.1", e.local_addr);
+	inet_pton(AF_INET, "198.51.100.7", e.remote_addr);
+	memcpy(e.comm, "curl", 5);
+	return e;
+}
+
+static void test_valid(void)
+{
+	struct leco_event in = valid_event(), out;
+	char line[1024], err[128] = "";
+
+	g_assert_cmpint(leco_event_decode(&in, sizeof(in), &out, err, sizeof(err)), ==, 0);
+	g_assert_cmpstr(err, ==, "");
+	g_assert_cmpint(leco_event_format(&out, line, sizeof(line)), >, 0);
+	g_assert_nonnull(strstr(line, "type=blocked family=ipv4 proto=tcp dir=out pid=42 comm=curl uid=1000"));
+	g_assert_nonnull(strstr(line, "local=192.0.2.1 lport=40000 remote=198.51.100.7 rport=443"));
+	g_assert_nonnull(strstr(line, "reason=firewall kreason=12 count=3"));
+}
+
+static void expect_bad(const struct leco_event *e, size_t len, const char *why)
+{
+	struct leco_event out;
+	char err[128] = "";
+
+	memset(&out, 0xaa, sizeof(out));
+	g_assert_cmpint(leco_event_decode(e, len, &out, err, sizeof(err)), ==, -EBADMSG);
+	g_assert_nonnull(strstr(err, why));
+	/* nothing half-decoded leaks out */
+	for (size_t i = 0; i < sizeof(out); i++)
+		g_assert_cmpuint(((unsigned char *)&out)[i], ==, 0xaa);
+}
+
+static void test_malformed(void)
+{
+	struct leco_event e = valid_event();
+	unsigned char big[sizeof(e) + 8] = {};
+
+	expect_bad(&e, sizeof(e) - 1, "record size");
+	memcpy(big, &e, sizeof(e));
+	expect_bad((struct leco_event *)big, sizeof(big), "record size");
+	expect_bad(&e, 0, "record size");
+	g_assert_cmpint(leco_event_decode(NULL, sizeof(e), &e, NULL, 0), ==, -EBADMSG);
+
+	e = valid_event(); e.type = 0;
+	expect_bad(&e, sizeof(e), "unknown event type");
+	e = valid_event(); e.type = LECO_EV_TYPE_MAX;
+	expect_bad(&e, sizeof(e), "unknown event type");
+	e = valid_event(); e.family = AF_UNIX;
+	expect_bad(&e, sizeof(e), "unknown address family");
+	e = valid_event(); e.direction = 7;
+	expect_bad(&e, sizeof(e), "bad direction");
+	e = valid_event(); e.reason = LECO_REASON_MAX;
+	expect_bad(&e, sizeof(e), "unknown reason");
+	e = valid_event(); e.reason = LECO_REASON_NONE;
+	expect_bad(&e, sizeof(e), "without a reason");
+	e = valid_event(); e.err = -5;
+	expect_bad(&e, sizeof(e), "bad errno");
+}
+
+static void test_comm(void)
+{
+	struct leco_event e = valid_event(), out;
+	char line[1024];
+
+	/* unterminated, with control characters and bytes >= 0x7f */
+	memset(e.comm, 'A', sizeof(e.comm));
+	e.comm[2] = '\n';
+	e.comm[3] = (char)0xff;
+	g_assert_cmpint(leco_event_decode(&e, sizeof(e), &out, NULL, 0), ==, 0);
+	g_assert_cmpuint(strlen(out.comm), ==, LECO_COMM_LEN - 1);
+	g_assert_cmpstr(out.comm, ==, "AA??AAAAAAAAAAA");
+	leco_event_format(&out, line, sizeof(line));
+	g_assert_null(strchr(line, '\n'));
+}
+
+static void test_v6_and_names(void)
+{
+	struct leco_event e = valid_event(), out;
+	char buf[64], pb[16];
+
+	e.family = AF_INET6;
+	e.flags = 0;
+	inet_pton(AF_INET6, "2001:db8::1", e.remote_addr);
+	g_assert_cmpint(leco_event_decode(&e, sizeof(e), &out, NULL, 0), ==, 0);
+	g_assert_true(out.flags & LECO_F_V6);
+	g_assert_cmpstr(leco_addr_to_string(out.family, out.remote_addr, buf, sizeof(buf)), ==, "2001:db8::1");
+	g_assert_cmpstr(leco_addr_to_string(AF_UNIX, out.remote_addr, buf, sizeof(buf)), ==, "");
+	g_assert_cmpstr(leco_protocol_name(253, pb, sizeof(pb)), ==, "ip-253");
+	g_assert_cmpstr(leco_protocol_name(IPPROTO_ICMPV6, pb, sizeof(pb)), ==, "icmpv6");
+	g_assert_cmpstr(leco_reason_name(LECO_REASON_CGROUP_BPF), ==, "cgroup-bpf");
+	g_assert_cmpstr(leco_reason_name(999), ==, "unknown");
+	g_assert_cmpstr(leco_event_type_name(999), ==, "unknown");
+	g_assert_cmpstr(leco_tcp_state_name(2), ==, "syn-sent");
+	g_assert_cmpstr(leco_tcp_state_name(200), ==, "unknown");
+	g_assert_cmpstr(leco_hook_name(LECO_HOOK_KFREE_SKB), ==, "kfree-skb");
+}
+
+static void test_format_small_buffer(void)
+{
+	struct leco_event e = valid_event();
+	char tiny[16];
+
+	g_assert_cmpint(leco_event_format(&e, tiny, sizeof(tiny)), ==, -ENOBUFS);
+}
+
+static void test_sock_rec(void)
+{
+	struct leco_sock_rec r = { .family = AF_INET }, out;
+
+	memset(r.s.comm, 'x', sizeof(r.s.comm));
+	g_assert_cmpint(leco_sock_rec_decode(&r, sizeof(r), &out, NULL, 0), ==, 0);
+	g_assert_cmpuint(strlen(out.s.comm), ==, LECO_COMM_LEN - 1);
+	g_assert_cmpint(leco_sock_rec_decode(&r, sizeof(r) - 1, &out, NULL, 0), ==, -EBADMSG);
+	r.family = 99;
+	g_assert_cmpint(leco_sock_rec_decode(&r, sizeof(r), &out, NULL, 0), ==, -EBADMSG);
+}
+
+/* Random bytes never crash the decoder, and what it accepts is printable. */
+static void test_garbage(void)
+{
+	GRand *rnd = g_rand_new_with_seed(1234);
+	unsigned accepted = 0;
+
+	for (int i = 0; i < 20000; i++) {
+		unsigned char buf[sizeof(struct leco_event)];
+		struct leco_event out;
+		char line[1024];
+
+		for (size_t j = 0; j < sizeof(buf); j++)
+			buf[j] = g_rand_int(rnd);
+		/* make a fraction of them plausible so the accept path is exercised too */
+		if (i % 2) {
+			((struct leco_event *)buf)->type = 1 + i % (LECO_EV_TYPE_MAX - 1);
+			((struct leco_event *)buf)->family = i % 4 ? AF_INET : AF_INET6;
+			((struct leco_event *)buf)->direction = i % 3;
+			((struct leco_event *)buf)->reason = 1 + i % (LECO_REASON_MAX - 1);
+			((struct leco_event *)buf)->err = i % 100;
+		}
+		if (leco_event_decode(buf, sizeof(buf) - (i % 7 == 0), &out, NULL, 0) == 0) {
+			accepted++;
+			g_assert_cmpint(leco_event_format(&out, line, sizeof(line)), >, 0);
+			for (const char *p = line; *p; p++)
+				g_assert_true(*p >= 0x20 && *p < 0x7f);
+		}
+	}
+	g_assert_cmpuint(accepted, >, 1000);
+	g_rand_free(rnd);
+}
+
+int main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/event/valid", test_valid);
+	g_test_add_func("/event/malformed", test_malformed);
+	g_test_add_func("/event/comm", test_comm);
+	g_test_add_func("/event/v6-and-names", test_v6_and_names);
+	g_test_add_func("/event/format-small-buffer", test_format_small_buffer);
+	g_test_add_func("/event/sock-rec", test_sock_rec);
+	g_test_add_func("/event/garbage", test_garbage);
+	return g_test_run();
+}
