@@ -66,7 +66,9 @@
  * Exit status: 0 success, 1 runtime failure (message on stderr), 2 usage.
  */
 
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -1676,9 +1678,14 @@ static void usage(FILE *f) {
               f);
 }
 
-static int usage_error(const char *fmt, const char *arg) {
+__attribute__((format(printf, 1, 2)))
+static int usage_error(const char *fmt, ...) {
+        va_list ap;
+
         fputs("leco-traffic: ", stderr);
-        fprintf(stderr, fmt, arg);
+        va_start(ap, fmt);
+        vfprintf(stderr, fmt, ap);
+        va_end(ap);
         fputs(" (see --help)\n", stderr);
         return -EINVAL;
 }

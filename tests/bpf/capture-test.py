@@ -590,6 +590,49 @@ def case_pins(h):
     settle_links(base, "after --unload")
 
 
+def case_fdstore(h):
+    """--fdstore speaks systemd's notify protocol: receive it on a socket of
+    our own, as systemd would, and hold the fds: the hooks stay attached
+    exactly as long as someone holds them."""
+    import array
+    import socket
+    base = link_ids()
+    path = f"/run/{h.tag}-notify"
+    srv = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    srv.bind(path)
+    h.cleanups.append(lambda: (srv.close(), os.unlink(path)))
+    r = loader("--fdstore", env=dict(os.environ, NOTIFY_SOCKET=path))
+    check(r.returncode == 0 and "fd store" in r.stdout, f"--fdstore: {r.returncode} {r.stdout}{r.stderr}")
+    stored, removed = {}, set()
+    srv.settimeout(0.5)
+    while True:
+        try:
+            msg, anc, _, _ = srv.recvmsg(4096, socket.CMSG_SPACE(16 * 4))
+        except socket.timeout:
+            break
+        fields = dict(l.split("=", 1) for l in msg.decode().splitlines())
+        fds = array.array("i")
+        for level, typ, data in anc:
+            if level == socket.SOL_SOCKET and typ == socket.SCM_RIGHTS:
+                fds.frombytes(data[:len(data) - len(data) % fds.itemsize])
+        if fields.get("FDSTOREREMOVE") == "1":
+            removed.add(fields["FDNAME"])
+            check(not fds, "FDSTOREREMOVE came with fds")
+        else:
+            check(fields.get("FDSTORE") == "1" and len(fds) == 1, f"bad notify message {fields} {list(fds)}")
+            stored[fields["FDNAME"]] = fds[0]
+    for name in ("events_v1", "cgroup_stats_v1", "meta_v1", "tcp_state_link_v1", "kfree_skb_link_v1"):
+        check(name in stored, f"{name} not handed over: {sorted(stored)}")
+    check(removed == set(stored), "each name should first be removed from the store (replace, not pile up)")
+    check(not os.path.exists(h.pin), "--fdstore must not pin")
+    held = link_ids()
+    check(len(held) - len(base) == len([n for n in stored if "_link_" in n or "_iter_" in n]),
+          f"links not alive while their fds are held: {base} -> {held}")
+    for fd in stored.values():
+        os.close(fd)
+    settle_links(base, "after the fd store let go")
+
+
 def case_loader_errors(h):
     def expect(code, text, *args, **kw):
         r = loader(*args, **kw)
@@ -607,6 +650,10 @@ def case_loader_errors(h):
     expect(6, "not on a bpf filesystem", "--pin", f"/run/{h.tag}")
     expect(7, "cgroup2", "--pin", h.pin, "--cgroup", f"/run/{h.tag}-no-cgroup")
     expect(4, "BTF", "--pin", h.pin, env=dict(os.environ, LECO_BTF_PATH="/nonexistent/vmlinux"))
+    env = dict(os.environ)
+    env.pop("NOTIFY_SOCKET", None)
+    expect(9, "systemd", "--fdstore", env=env)
+    expect(2, "exclude each other", "--fdstore", "--unload")
     check(not os.path.exists(h.pin), "a failed load left pins behind")
     r = loader("--check")
     check(r.returncode == 0 and "tcp_state" in r.stdout and "kfree_skb" in r.stdout, f"--check: {r.stdout}")
