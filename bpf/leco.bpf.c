@@ -109,6 +109,21 @@ struct {
 	__type(value, struct leco_meta);
 } meta SEC(".maps");
 
+/* sendto() destination of the current thread, for raw and ICMP sockets,
+ * whose sends have no cgroup sendmsg hook. */
+struct sendto_stash {
+	__u64 addr;                  /* user pointer to the sockaddr */
+	__u32 len;
+	__u32 _pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct sendto_stash);
+} sendto_args SEC(".maps");
+
 static __always_inline void stat_inc(__u32 idx)
 {
 	__u64 *v = bpf_map_lookup_elem(&stats, &idx);
@@ -331,6 +346,60 @@ out:
 
 /* ---- Traffic counters --------------------------------------------------- */
 
+/*
+ * An unconnected raw or ICMP socket just sent to the address its thread
+ * passed to sendto(): announce each new destination once.  Returns true
+ * when the send had a stashed destination.
+ */
+static __always_inline bool announce_sendto(struct sock *sk, struct leco_sock *st, __u16 family,
+					    __u8 protocol)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct leco_dest_key key = {};
+	struct leco_event e = {};
+	struct sendto_stash *ss;
+	__u64 uaddr, now;
+
+	ss = bpf_task_storage_get(&sendto_args, task, 0, 0);
+	if (!ss || !ss->addr)
+		return false;
+	uaddr = ss->addr;
+	ss->addr = 0;
+	key.cookie = st->cookie;
+	key.family = family;
+	if (family == AF_INET) {
+		struct sockaddr_in sin;
+
+		if (ss->len < sizeof(sin) || bpf_probe_read_user(&sin, sizeof(sin), (void *)uaddr) ||
+		    sin.sin_family != AF_INET)
+			return true;
+		__builtin_memcpy(key.remote_addr, &sin.sin_addr, 4);
+	} else {
+		struct sockaddr_in6 sin6;
+
+		if (ss->len < sizeof(sin6) || bpf_probe_read_user(&sin6, sizeof(sin6), (void *)uaddr) ||
+		    sin6.sin6_family != AF_INET6)
+			return true;
+		__builtin_memcpy(key.remote_addr, &sin6.sin6_addr, 16);
+	}
+	if (bpf_map_lookup_elem(&dests, &key))
+		return true;
+	now = bpf_ktime_get_boot_ns();
+	bpf_map_update_elem(&dests, &key, &now, BPF_ANY);
+
+	st->flags |= LECO_F_ANNOUNCED;
+	e.type = LECO_EV_FLOW_OPEN;
+	e.protocol = protocol;
+	e.direction = LECO_DIR_OUT;
+	e.ts_ns = now;
+	sk_tuple(sk, &e);
+	__builtin_memcpy(e.remote_addr, key.remote_addr, sizeof(e.remote_addr));
+	event_from_sock(&e, st);
+	cgroup_add(st->cgroup_id, 0, 0, 0, 0, 1, 0);
+	emit(&e, false);
+	return true;
+}
+
 static __always_inline void count_io(struct sock *sk, int len, bool tx)
 {
 	struct leco_sock *st;
@@ -352,7 +421,10 @@ static __always_inline void count_io(struct sock *sk, int len, bool tx)
 		__sync_fetch_and_add(&st->rx_calls, 1);
 		cgroup_add(st->cgroup_id, 0, len, 0, 1, 0, 0);
 	}
-	if (st->flags & (LECO_F_ANNOUNCED | LECO_F_TCP_SEEN))
+	if (st->flags & LECO_F_TCP_SEEN)
+		return;
+	if ((st->flags & LECO_F_ANNOUNCED) && (!tx || !bpf_task_storage_get(&sendto_args,
+					       bpf_get_current_task_btf(), 0, 0)))
 		return;
 
 	/* A connected datagram/raw socket (UDP, ICMP, SCTP, raw IP): its first
@@ -360,6 +432,9 @@ static __always_inline void count_io(struct sock *sk, int len, bool tx)
 	 * per destination by the sendmsg hooks. */
 	protocol = BPF_CORE_READ(sk, sk_protocol);
 	if (protocol == IPPROTO_TCP)
+		return;
+	if (tx && protocol != IPPROTO_UDP && protocol != IPPROTO_UDPLITE &&
+	    announce_sendto(sk, st, family, protocol))
 		return;
 	if (family == AF_INET ? !BPF_CORE_READ(sk, __sk_common.skc_daddr)
 			      : !(BPF_CORE_READ(sk, __sk_common.skc_v6_daddr.in6_u.u6_addr32[0]) |
@@ -630,6 +705,22 @@ int connect_exit(struct trace_event_raw_sys_exit *ctx)
 	emit(&e, true);
 done:
 	bpf_map_delete_elem(&connects, &id);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_sendto")
+int sendto_enter(struct trace_event_raw_sys_enter *ctx)
+{
+	struct sendto_stash *ss;
+
+	if (!ctx->args[4])
+		return 0; /* no destination: connected send() */
+	ss = bpf_task_storage_get(&sendto_args, bpf_get_current_task_btf(), 0,
+				  BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (ss) {
+		ss->addr = ctx->args[4];
+		ss->len = ctx->args[5];
+	}
 	return 0;
 }
 
