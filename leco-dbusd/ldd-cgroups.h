@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <glib.h>
+
+/* cgroup v2 id -> path below the cgroup2 mount -> unit, slice, app id. */
+typedef struct {
+  guint64 id;
+  char *path;     /* "/system.slice/sshd.service" */
+  char *unit;
+  char *slice;
+  char *app_id;
+} LddCgroupInfo;
+
+typedef struct _LddCgroups LddCgroups;
+
+/* root: the cgroup2 mount, NULL to find it in /proc/self/mountinfo. */
+LddCgroups *ldd_cgroups_new (const char *root, GError **error);
+void ldd_cgroups_free (LddCgroups *self);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (LddCgroups, ldd_cgroups_free)
+
+/* Cached; a miss rescans the tree (at most every min_rescan_ms) and drops
+ * entries of removed cgroups.  NULL when the id is unknown (yet). */
+const LddCgroupInfo *ldd_cgroups_lookup (LddCgroups *self, guint64 id);
+void ldd_cgroups_rescan (LddCgroups *self);
+guint ldd_cgroups_size (LddCgroups *self);
+const char *ldd_cgroups_root (LddCgroups *self);
+void ldd_cgroups_set_min_rescan (LddCgroups *self, guint ms);
+guint64 ldd_cgroups_scans (LddCgroups *self);

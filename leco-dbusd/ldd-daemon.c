@@ -1,0 +1,838 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The daemon proper: kernel events in, org.leco.Overseer1 out.
+ *
+ * Flows and blocked attempts are kept in bounded tables; per-cgroup totals
+ * are never kept here at all but read from the kernel's map on each traffic
+ * tick, so a restarted daemon continues exactly where the kernel is.
+ */
+#define G_LOG_DOMAIN "leco-dbusd"
+
+#include "config.h"
+
+#include <errno.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+
+#include <systemd/sd-journal.h>
+
+#include "leco-event.h"
+#include "leco-overseer-generated.h"
+#include "ldd-blocked.h"
+#include "ldd-daemon.h"
+#include "ldd-flows.h"
+
+/* journalctl MESSAGE_ID=... finds every blocked attempt LECO reported */
+#define LDD_MESSAGE_BLOCKED "4f0b1e6c9d2a4c8e9a1b7d3f5e6a2c10"
+#define USER_CACHE_MAX 1024
+#define EXE_CACHE_MAX 4096
+#define EXE_CACHE_US (10 * G_USEC_PER_SEC)
+
+static const GDBusErrorEntry ldd_error_entries[] = {
+  { LDD_ERROR_NOT_FOUND, "org.leco.Overseer1.Error.NotFound" },
+  { LDD_ERROR_UNAVAILABLE, "org.leco.Overseer1.Error.Unavailable" },
+};
+
+GQuark
+ldd_error_quark (void)
+{
+  static gsize quark = 0;
+
+  g_dbus_error_register_error_domain ("ldd-error-quark", &quark, ldd_error_entries,
+                                      G_N_ELEMENTS (ldd_error_entries));
+  return (GQuark) quark;
+}
+
+typedef struct {
+  guint64 rx, tx, blocked;
+  guint connections;
+  guint64 rx_rate, tx_rate;
+} TrafficRow;
+
+typedef struct {
+  char *exe;
+  gint64 at;
+} ExeEntry;
+
+struct _LddDaemon {
+  LddConfig *config;
+  LddSource *source;
+  LddCgroups *cgroups;
+  LddFlows *flows;
+  LddBlockedTable *blocked;
+  LecoOverseer1 *skeleton;
+  GDBusConnection *bus;
+  gboolean exported;
+  GHashTable *users;          /* uid -> name */
+  GHashTable *exes;           /* pid -> ExeEntry */
+  GHashTable *traffic;        /* cgroup id -> TrafficRow (last sent) */
+  gint64 traffic_mono;
+  guint traffic_timer;
+  guint blocked_timer;
+  gint64 blocked_due;
+  gboolean journal;
+};
+
+static void
+exe_entry_free (gpointer p)
+{
+  ExeEntry *e = p;
+
+  g_free (e->exe);
+  g_free (e);
+}
+
+static gboolean
+stderr_is_journal (void)
+{
+  const char *js = g_getenv ("JOURNAL_STREAM");
+  unsigned long long dev, ino;
+  struct stat st;
+
+  return js && sscanf (js, "%llu:%llu", &dev, &ino) == 2 && fstat (STDERR_FILENO, &st) == 0 &&
+         st.st_dev == dev && st.st_ino == ino;
+}
+
+LddDaemon *
+ldd_daemon_new (LddConfig *config, LddSource *source, LddCgroups *cgroups, LddLogTarget log)
+{
+  LddDaemon *self = g_new0 (LddDaemon, 1);
+
+  self->config = config;
+  self->source = source;
+  self->cgroups = cgroups;
+  self->flows = ldd_flows_new (config->flow_table_size, config->closed_history);
+  self->blocked = ldd_blocked_table_new (config->blocked_history, config->coalesce_window_ms);
+  self->users = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, g_free);
+  self->exes = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, exe_entry_free);
+  self->traffic = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
+  self->journal = log == LDD_LOG_JOURNAL || (log == LDD_LOG_AUTO && stderr_is_journal ());
+  return self;
+}
+
+void
+ldd_daemon_stop (LddDaemon *self)
+{
+  g_clear_handle_id (&self->traffic_timer, g_source_remove);
+  g_clear_handle_id (&self->blocked_timer, g_source_remove);
+  if (self->exported)
+    {
+      g_dbus_interface_skeleton_unexport (G_DBUS_INTERFACE_SKELETON (self->skeleton));
+      self->exported = FALSE;
+    }
+}
+
+void
+ldd_daemon_free (LddDaemon *self)
+{
+  if (!self)
+    return;
+  ldd_daemon_stop (self);
+  g_clear_object (&self->skeleton);
+  g_clear_object (&self->bus);
+  g_clear_pointer (&self->flows, ldd_flows_free);
+  g_clear_pointer (&self->blocked, ldd_blocked_table_free);
+  g_clear_pointer (&self->source, ldd_source_free);
+  g_clear_pointer (&self->cgroups, ldd_cgroups_free);
+  g_clear_pointer (&self->config, ldd_config_free);
+  g_clear_pointer (&self->users, g_hash_table_unref);
+  g_clear_pointer (&self->exes, g_hash_table_unref);
+  g_clear_pointer (&self->traffic, g_hash_table_unref);
+  g_free (self);
+}
+
+/* ---- names ------------------------------------------------------------ */
+
+static const char *
+user_name (LddDaemon *self, guint32 uid)
+{
+  char buf[4096], *name;
+  struct passwd pw, *res = NULL;
+
+  name = g_hash_table_lookup (self->users, GUINT_TO_POINTER (uid));
+  if (name)
+    return name;
+  if (g_hash_table_size (self->users) >= USER_CACHE_MAX)
+    g_hash_table_remove_all (self->users);
+  if (getpwuid_r (uid, &pw, buf, sizeof (buf), &res) == 0 && res && g_utf8_validate (pw.pw_name, -1, NULL))
+    name = g_strdup (pw.pw_name);
+  else
+    name = g_strdup_printf ("%u", uid);
+  g_hash_table_insert (self->users, GUINT_TO_POINTER (uid), name);
+  return name;
+}
+
+/* Best effort: /proc/PID/exe is readable for our own user's processes (and
+ * with CAP_SYS_PTRACE); "" otherwise or when the process is gone. */
+static const char *
+exe_of (LddDaemon *self, guint32 pid)
+{
+  gint64 now = g_get_monotonic_time ();
+  ExeEntry *e;
+  char path[64];
+  g_autofree char *target = NULL;
+
+  if (pid == 0)
+    return "";
+  e = g_hash_table_lookup (self->exes, GUINT_TO_POINTER (pid));
+  if (e && now - e->at < EXE_CACHE_US)
+    return e->exe;
+  if (g_hash_table_size (self->exes) >= EXE_CACHE_MAX)
+    g_hash_table_remove_all (self->exes);
+  g_snprintf (path, sizeof (path), "/proc/%u/exe", pid);
+  target = g_file_read_link (path, NULL);
+  e = g_new0 (ExeEntry, 1);
+  e->exe = target ? g_utf8_make_valid (target, -1) : g_strdup ("");
+  e->at = now;
+  g_hash_table_replace (self->exes, GUINT_TO_POINTER (pid), e);
+  return e->exe;
+}
+
+static const char *
+protocol_name (guint8 proto, char *buf, gsize len)
+{
+  return leco_protocol_name (proto, buf, len);
+}
+
+static void
+add_cgroup (LddDaemon *self, GVariantDict *d, guint64 cgroup_id)
+{
+  const LddCgroupInfo *ci = ldd_cgroups_lookup (self->cgroups, cgroup_id);
+
+  g_variant_dict_insert (d, "cgroup-id", "t", cgroup_id);
+  g_variant_dict_insert (d, "cgroup", "s", ci ? ci->path : "");
+  g_variant_dict_insert (d, "unit", "s", ci ? ci->unit : "");
+  g_variant_dict_insert (d, "slice", "s", ci ? ci->slice : "");
+  g_variant_dict_insert (d, "app-id", "s", ci ? ci->app_id : "");
+}
+
+static void
+add_tuple (GVariantDict *d, guint16 family, guint8 proto, guint8 dir, const guint8 *laddr, guint16 lport,
+           const guint8 *raddr, guint16 rport)
+{
+  char la[INET6_ADDRSTRLEN], ra[INET6_ADDRSTRLEN], pb[16];
+  static const guint8 zero[LECO_ADDR_LEN];
+
+  g_variant_dict_insert (d, "protocol", "s", protocol_name (proto, pb, sizeof (pb)));
+  g_variant_dict_insert (d, "family", "s", leco_family_name (family));
+  g_variant_dict_insert (d, "direction", "s", leco_direction_name (dir));
+  g_variant_dict_insert (d, "local-address", "s",
+                         memcmp (laddr, zero, family == AF_INET ? 4 : 16) == 0 && lport == 0
+                           ? "" : leco_addr_to_string (family, laddr, la, sizeof (la)));
+  g_variant_dict_insert (d, "local-port", "q", lport);
+  g_variant_dict_insert (d, "remote-address", "s", leco_addr_to_string (family, raddr, ra, sizeof (ra)));
+  g_variant_dict_insert (d, "remote-port", "q", rport);
+}
+
+static void
+add_process (LddDaemon *self, GVariantDict *d, guint32 pid, const char *comm, guint32 uid, const char *exe)
+{
+  g_variant_dict_insert (d, "pid", "u", pid);
+  g_variant_dict_insert (d, "comm", "s", comm);
+  g_variant_dict_insert (d, "exe", "s", exe ? exe : "");
+  g_variant_dict_insert (d, "uid", "u", uid);
+  g_variant_dict_insert (d, "user", "s", user_name (self, uid));
+}
+
+static GVariant *
+flow_dict (LddDaemon *self, const LddFlow *f)
+{
+  GVariantDict d;
+  const char *state;
+
+  g_variant_dict_init (&d, NULL);
+  g_variant_dict_insert (&d, "id", "t", f->id);
+  add_tuple (&d, f->family, f->protocol, f->direction, f->local_addr, f->local_port, f->remote_addr,
+             f->remote_port);
+  if (f->failed)
+    state = "failed";
+  else if (f->closed)
+    state = "closed";
+  else if (f->protocol == IPPROTO_TCP && f->tcp_state)
+    state = leco_tcp_state_name (f->tcp_state);
+  else
+    state = "active";
+  g_variant_dict_insert (&d, "state", "s", state);
+  add_process (self, &d, f->pid, f->comm, f->uid, f->exe);
+  add_cgroup (self, &d, f->cgroup_id);
+  g_variant_dict_insert (&d, "rx-bytes", "t", f->rx_bytes);
+  g_variant_dict_insert (&d, "tx-bytes", "t", f->tx_bytes);
+  g_variant_dict_insert (&d, "started", "x", f->started_us);
+  if (f->closed)
+    g_variant_dict_insert (&d, "ended", "x", f->ended_us);
+  if (f->failed)
+    {
+      const char *name = f->err > 0 ? strerrorname_np (f->err) : NULL;
+
+      g_variant_dict_insert (&d, "error", "s", name ? name : "");
+    }
+  return g_variant_dict_end (&d);
+}
+
+static const char *
+kernel_reason_name (const struct leco_event *e)
+{
+  /* the kernel programs report exactly these (matched by CO-RE enum value) */
+  switch (e->reason)
+    {
+    case LECO_REASON_NETFILTER:
+      return "NETFILTER_DROP";
+    case LECO_REASON_CGROUP_BPF:
+      return "BPF_CGROUP_EGRESS";
+    case LECO_REASON_SECURITY:
+      return "SECURITY_HOOK";
+    case LECO_REASON_CONNECT:
+      return e->err == EACCES ? "EACCES" : "EPERM";
+    default:
+      return "";
+    }
+}
+
+static GVariant *
+blocked_dict (LddDaemon *self, const LddBlocked *b)
+{
+  const struct leco_event *e = &b->first;
+  GVariantDict d;
+
+  g_variant_dict_init (&d, NULL);
+  g_variant_dict_insert (&d, "id", "t", b->id);
+  add_tuple (&d, e->family, e->protocol, e->direction, e->local_addr, e->local_port, e->remote_addr,
+             e->remote_port);
+  add_process (self, &d, e->pid, e->comm, e->uid, exe_of (self, e->pid));
+  add_cgroup (self, &d, e->cgroup_id);
+  g_variant_dict_insert (&d, "reason", "s", leco_reason_name (e->reason));
+  g_variant_dict_insert (&d, "kernel-reason", "s", kernel_reason_name (e));
+  g_variant_dict_insert (&d, "count", "u", (guint32) MIN (b->count, G_MAXUINT32));
+  g_variant_dict_insert (&d, "started", "x", b->started_us);
+  g_variant_dict_insert (&d, "last-seen", "x", b->last_us);
+  return g_variant_dict_end (&d);
+}
+
+/* ---- journal ------------------------------------------------------------ */
+
+static void
+log_blocked (LddDaemon *self, const LddBlocked *b)
+{
+  const struct leco_event *e = &b->first;
+  const LddCgroupInfo *ci = ldd_cgroups_lookup (self->cgroups, e->cgroup_id);
+  const char *unit = ci && ci->unit[0] ? ci->unit : ci ? ci->path : "";
+  char ra[INET6_ADDRSTRLEN], pb[16];
+  const char *proto = protocol_name (e->protocol, pb, sizeof (pb));
+  g_autofree char *msg = NULL;
+
+  leco_addr_to_string (e->family, e->remote_addr, ra, sizeof (ra));
+  msg = g_strdup_printf ("blocked %s %s %s%s%s:%u by %s (%s, pid %u, unit \"%s\", %" G_GUINT64_FORMAT " attempts)",
+                         leco_direction_name (e->direction), proto, e->family == AF_INET6 ? "[" : "", ra,
+                         e->family == AF_INET6 ? "]" : "",
+                         e->direction == LECO_DIR_IN ? e->local_port : e->remote_port,
+                         leco_reason_name (e->reason), e->comm[0] ? e->comm : "-", e->pid, unit, b->count);
+  if (!self->journal)
+    {
+      fprintf (stderr, "leco-dbusd: %s\n", msg);
+      return;
+    }
+  sd_journal_send ("MESSAGE=%s", msg,
+                   "MESSAGE_ID=" LDD_MESSAGE_BLOCKED,
+                   "PRIORITY=%d", 5,
+                   "SYSLOG_IDENTIFIER=leco-dbusd",
+                   "LECO_UNIT=%s", unit,
+                   "LECO_CGROUP=%s", ci ? ci->path : "",
+                   "LECO_APP_ID=%s", ci ? ci->app_id : "",
+                   "LECO_PID=%u", e->pid,
+                   "LECO_COMM=%s", e->comm,
+                   "LECO_UID=%u", e->uid,
+                   "LECO_PROTOCOL=%s", proto,
+                   "LECO_DIRECTION=%s", leco_direction_name (e->direction),
+                   "LECO_REMOTE=%s", ra,
+                   "LECO_REMOTE_PORT=%u", e->remote_port,
+                   "LECO_LOCAL_PORT=%u", e->local_port,
+                   "LECO_REASON=%s", leco_reason_name (e->reason),
+                   "LECO_KERNEL_REASON=%s", kernel_reason_name (e),
+                   "LECO_COUNT=%" G_GUINT64_FORMAT, b->count,
+                   NULL);
+}
+
+/* ---- events ------------------------------------------------------------- */
+
+static gboolean
+ignored (LddDaemon *self, const struct leco_event *e)
+{
+  const LddCgroupInfo *ci;
+  LddIgnoreQuery q = {
+    .comm = e->comm, .family = e->family, .remote_addr = e->remote_addr,
+    .remote_port = e->remote_port, .local_port = e->local_port,
+  };
+
+  if (!self->config->ignore || self->config->ignore->len == 0)
+    return FALSE;
+  ci = ldd_cgroups_lookup (self->cgroups, e->cgroup_id);
+  q.unit = ci ? ci->unit : NULL;
+  return ldd_config_ignores (self->config, &q);
+}
+
+static void emit_due_blocked (LddDaemon *self);
+
+static gboolean
+on_blocked_timer (gpointer user_data)
+{
+  LddDaemon *self = user_data;
+
+  self->blocked_timer = 0;
+  self->blocked_due = 0;
+  emit_due_blocked (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+schedule_blocked (LddDaemon *self, gint64 due_mono)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  if (due_mono == 0 || (self->blocked_timer && self->blocked_due <= due_mono))
+    return;
+  g_clear_handle_id (&self->blocked_timer, g_source_remove);
+  self->blocked_due = due_mono;
+  self->blocked_timer = g_timeout_add (due_mono > now ? (due_mono - now + 999) / 1000 : 0,
+                                       on_blocked_timer, self);
+}
+
+static void
+emit_blocked (LddDaemon *self, const LddBlocked *b)
+{
+  log_blocked (self, b);
+  if (self->exported)
+    leco_overseer1_emit_connection_blocked (self->skeleton, blocked_dict (self, b));
+}
+
+static void
+emit_due_blocked (LddDaemon *self)
+{
+  gint64 next = 0;
+  g_autoptr (GPtrArray) due = ldd_blocked_take_due (self->blocked, g_get_monotonic_time (), &next);
+
+  for (guint i = 0; i < due->len; i++)
+    emit_blocked (self, due->pdata[i]);
+  schedule_blocked (self, next);
+}
+
+void
+ldd_daemon_handle_event (LddDaemon *self, const struct leco_event *e)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  switch (e->type)
+    {
+    case LECO_EV_FLOW_OPEN:
+      {
+        gboolean created;
+        LddFlow *f;
+
+        if (ignored (self, e))
+          return;
+        f = ldd_flows_open (self->flows, e, now, &created);
+        if (created)
+          {
+            f->exe = g_strdup (exe_of (self, f->pid));
+            if (self->exported)
+              leco_overseer1_emit_connection_opened (self->skeleton, flow_dict (self, f));
+          }
+        break;
+      }
+    case LECO_EV_FLOW_STATE:
+      ldd_flows_state (self->flows, e);
+      break;
+    case LECO_EV_FLOW_CLOSE:
+    case LECO_EV_FLOW_FAIL:
+      {
+        g_autoptr (GPtrArray) closed = NULL;
+
+        if (ignored (self, e))
+          return;
+        closed = ldd_flows_close (self->flows, e, now);
+        for (guint i = 0; i < closed->len && self->exported; i++)
+          leco_overseer1_emit_connection_closed (self->skeleton, flow_dict (self, closed->pdata[i]));
+        break;
+      }
+    case LECO_EV_BLOCKED:
+    case LECO_EV_DENIED:
+      {
+        gboolean emit_now;
+        LddBlocked *b;
+
+        if (ignored (self, e))
+          return;
+        b = ldd_blocked_add (self->blocked, e, now, &emit_now);
+        if (emit_now)
+          emit_blocked (self, b);
+        else
+          schedule_blocked (self, b->emitted_mono + (gint64) self->config->coalesce_window_ms * 1000);
+        break;
+      }
+    default:
+      break;
+    }
+}
+
+static void
+on_event (const struct leco_event *e, gpointer user_data)
+{
+  ldd_daemon_handle_event (user_data, e);
+}
+
+/* Live byte counts and sockets opened before we started, from the kernel. */
+static void
+refresh_sockets (LddDaemon *self, gboolean announce)
+{
+  g_autoptr (GArray) socks = g_array_new (FALSE, FALSE, sizeof (struct leco_sock_rec));
+  g_autoptr (GError) error = NULL;
+  gint64 now = g_get_monotonic_time ();
+
+  if (!ldd_source_read_sockets (self->source, socks, &error))
+    {
+      g_debug ("live sockets unavailable: %s", error->message);
+      return;
+    }
+  for (guint i = 0; i < socks->len; i++)
+    {
+      const struct leco_sock_rec *r = &g_array_index (socks, struct leco_sock_rec, i);
+      gboolean created;
+      LddFlow *f = ldd_flows_apply_socket (self->flows, r, now, &created);
+
+      if (f && created)
+        {
+          f->exe = g_strdup (exe_of (self, f->pid));
+          if (announce && self->exported)
+            leco_overseer1_emit_connection_opened (self->skeleton, flow_dict (self, f));
+        }
+    }
+}
+
+/* ---- traffic ------------------------------------------------------------ */
+
+static GVariant *
+traffic_dict (LddDaemon *self, guint64 id, const TrafficRow *row)
+{
+  GVariantDict d;
+
+  g_variant_dict_init (&d, NULL);
+  add_cgroup (self, &d, id);
+  g_variant_dict_insert (&d, "rx-bytes", "t", row->rx);
+  g_variant_dict_insert (&d, "tx-bytes", "t", row->tx);
+  g_variant_dict_insert (&d, "rx-rate", "t", row->rx_rate);
+  g_variant_dict_insert (&d, "tx-rate", "t", row->tx_rate);
+  g_variant_dict_insert (&d, "connections", "u", row->connections);
+  g_variant_dict_insert (&d, "blocked", "t", row->blocked);
+  return g_variant_dict_end (&d);
+}
+
+static void
+update_properties (LddDaemon *self)
+{
+  guint64 lost = ldd_source_events_lost (self->source);
+
+  if (leco_overseer1_get_events_lost (self->skeleton) != lost)
+    leco_overseer1_set_events_lost (self->skeleton, lost);
+  if (leco_overseer1_get_blocked_total (self->skeleton) != ldd_blocked_total (self->blocked))
+    leco_overseer1_set_blocked_total (self->skeleton, ldd_blocked_total (self->blocked));
+  if (leco_overseer1_get_flows_evicted (self->skeleton) != ldd_flows_evicted (self->flows))
+    leco_overseer1_set_flows_evicted (self->skeleton, ldd_flows_evicted (self->flows));
+}
+
+guint
+ldd_daemon_traffic_tick (LddDaemon *self)
+{
+  g_autoptr (GArray) totals = g_array_new (FALSE, FALSE, sizeof (LddCgroupTotals));
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GHashTable) seen = g_hash_table_new (g_int64_hash, g_int64_equal);
+  GVariantBuilder rows;
+  gint64 now = g_get_monotonic_time ();
+  gint64 dt = self->traffic_mono ? now - self->traffic_mono : 0;
+  guint changed = 0;
+
+  ldd_source_drain (self->source);
+  if (self->exported)
+    update_properties (self);
+  if (!ldd_source_read_cgroups (self->source, totals, &error))
+    {
+      g_warning ("%s, ignoring", error->message);
+      return 0;
+    }
+  self->traffic_mono = now;
+  g_variant_builder_init (&rows, G_VARIANT_TYPE ("aa{sv}"));
+  for (guint i = 0; i < totals->len; i++)
+    {
+      const LddCgroupTotals *t = &g_array_index (totals, LddCgroupTotals, i);
+      TrafficRow *old = g_hash_table_lookup (self->traffic, &t->cgroup_id);
+      TrafficRow row = {
+        .rx = t->s.rx_bytes, .tx = t->s.tx_bytes, .blocked = t->s.blocked,
+        .connections = ldd_flows_open_in_cgroup (self->flows, t->cgroup_id),
+      };
+
+      g_hash_table_add (seen, (gpointer) &t->cgroup_id);
+      if (old && dt > 0)
+        {
+          row.rx_rate = row.rx >= old->rx ? (row.rx - old->rx) * G_USEC_PER_SEC / dt : 0;
+          row.tx_rate = row.tx >= old->tx ? (row.tx - old->tx) * G_USEC_PER_SEC / dt : 0;
+        }
+      if (old && old->rx == row.rx && old->tx == row.tx && old->blocked == row.blocked &&
+          old->connections == row.connections && old->rx_rate == row.rx_rate && old->tx_rate == row.tx_rate)
+        continue;
+      g_variant_builder_add_value (&rows, traffic_dict (self, t->cgroup_id, &row));
+      changed++;
+      if (!old)
+        {
+          guint64 *key = g_memdup2 (&t->cgroup_id, sizeof (guint64));
+
+          old = g_new0 (TrafficRow, 1);
+          g_hash_table_insert (self->traffic, key, old);
+        }
+      *old = row;
+    }
+  /* cgroups the kernel's LRU map let go of */
+  {
+    GHashTableIter it;
+    gpointer key;
+
+    g_hash_table_iter_init (&it, self->traffic);
+    while (g_hash_table_iter_next (&it, &key, NULL))
+      if (!g_hash_table_contains (seen, key))
+        g_hash_table_iter_remove (&it);
+  }
+  if (changed && self->exported)
+    leco_overseer1_emit_traffic_updated (self->skeleton, g_variant_builder_end (&rows));
+  else
+    g_variant_builder_clear (&rows);
+  return changed;
+}
+
+static gboolean
+on_traffic_timer (gpointer user_data)
+{
+  ldd_daemon_traffic_tick (user_data);
+  return G_SOURCE_CONTINUE;
+}
+
+/* ---- methods ------------------------------------------------------------ */
+
+typedef struct {
+  LddDaemon *self;
+  GVariantDict *filter;
+  GVariantBuilder *out;
+} ListCtx;
+
+static gboolean
+filter_str (GVariantDict *f, const char *key, const char *value)
+{
+  const char *want;
+
+  return !g_variant_dict_lookup (f, key, "&s", &want) || g_str_equal (want, value);
+}
+
+static void
+list_one (gpointer data, gpointer user_data)
+{
+  const LddFlow *flow = data;
+  ListCtx *c = user_data;
+  const LddCgroupInfo *ci;
+  char pb[16];
+  guint64 t;
+  guint32 u;
+
+  if (g_variant_dict_lookup (c->filter, "cgroup-id", "t", &t) && t != flow->cgroup_id)
+    return;
+  if (g_variant_dict_lookup (c->filter, "pid", "u", &u) && u != flow->pid)
+    return;
+  if (g_variant_dict_lookup (c->filter, "uid", "u", &u) && u != flow->uid)
+    return;
+  if (!filter_str (c->filter, "protocol", protocol_name (flow->protocol, pb, sizeof (pb))) ||
+      !filter_str (c->filter, "direction", leco_direction_name (flow->direction)))
+    return;
+  if (g_variant_dict_contains (c->filter, "unit"))
+    {
+      ci = ldd_cgroups_lookup (c->self->cgroups, flow->cgroup_id);
+      if (!filter_str (c->filter, "unit", ci ? ci->unit : ""))
+        return;
+    }
+  g_variant_builder_add_value (c->out, flow_dict (c->self, flow));
+}
+
+static gboolean
+check_filter (GVariant *filter, GError **error)
+{
+  static const struct { const char *key, *type; } known[] = {
+    { "unit", "s" }, { "cgroup-id", "t" }, { "pid", "u" }, { "uid", "u" },
+    { "protocol", "s" }, { "direction", "s" },
+  };
+  GVariantIter it;
+  const char *key;
+  GVariant *value;
+
+  g_variant_iter_init (&it, filter);
+  while (g_variant_iter_loop (&it, "{&sv}", &key, &value))
+    {
+      gboolean found = FALSE;
+
+      for (guint i = 0; i < G_N_ELEMENTS (known); i++)
+        {
+          if (!g_str_equal (key, known[i].key))
+            continue;
+          found = TRUE;
+          if (!g_variant_is_of_type (value, G_VARIANT_TYPE (known[i].type)))
+            {
+              g_set_error (error, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS,
+                           "filter \"%s\" must be of type '%s', not '%s'", key, known[i].type,
+                           g_variant_get_type_string (value));
+              g_variant_unref (value);
+              return FALSE;
+            }
+        }
+      if (!found)
+        {
+          g_set_error (error, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS,
+                       "unknown filter \"%s\" (known: unit, cgroup-id, pid, uid, protocol, direction)", key);
+          g_variant_unref (value);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+static gboolean
+handle_list_connections (LecoOverseer1 *object, GDBusMethodInvocation *inv, GVariant *filter, LddDaemon *self)
+{
+  g_autoptr (GError) error = NULL;
+  GVariantBuilder out;
+  GVariantDict f;
+  ListCtx c = { self, &f, &out };
+
+  if (!check_filter (filter, &error))
+    {
+      g_dbus_method_invocation_return_gerror (inv, error);
+      return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
+  ldd_source_drain (self->source);
+  refresh_sockets (self, TRUE);
+  g_variant_dict_init (&f, filter);
+  g_variant_builder_init (&out, G_VARIANT_TYPE ("aa{sv}"));
+  ldd_flows_foreach_open (self->flows, list_one, &c);
+  g_variant_dict_clear (&f);
+  leco_overseer1_complete_list_connections (object, inv, g_variant_builder_end (&out));
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_get_connection (LecoOverseer1 *object, GDBusMethodInvocation *inv, guint64 id, LddDaemon *self)
+{
+  LddFlow *f;
+
+  ldd_source_drain (self->source);
+  f = ldd_flows_lookup (self->flows, id);
+  if (!f)
+    {
+      g_dbus_method_invocation_return_error (inv, LDD_ERROR, LDD_ERROR_NOT_FOUND,
+                                             "no connection with id %" G_GUINT64_FORMAT
+                                             " (closed too long ago, or never)", id);
+      return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
+  if (!f->closed)
+    refresh_sockets (self, TRUE);
+  leco_overseer1_complete_get_connection (object, inv, flow_dict (self, f));
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_list_blocked (LecoOverseer1 *object, GDBusMethodInvocation *inv, guint max, LddDaemon *self)
+{
+  g_autoptr (GPtrArray) list = NULL;
+  GVariantBuilder out;
+
+  ldd_source_drain (self->source);
+  list = ldd_blocked_list (self->blocked, max);
+  g_variant_builder_init (&out, G_VARIANT_TYPE ("aa{sv}"));
+  for (guint i = 0; i < list->len; i++)
+    g_variant_builder_add_value (&out, blocked_dict (self, list->pdata[i]));
+  leco_overseer1_complete_list_blocked (object, inv, g_variant_builder_end (&out));
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_list_traffic (LecoOverseer1 *object, GDBusMethodInvocation *inv, LddDaemon *self)
+{
+  g_autoptr (GArray) totals = g_array_new (FALSE, FALSE, sizeof (LddCgroupTotals));
+  g_autoptr (GError) error = NULL;
+  GVariantBuilder out;
+
+  ldd_source_drain (self->source);
+  if (!ldd_source_read_cgroups (self->source, totals, &error))
+    {
+      g_dbus_method_invocation_return_error (inv, LDD_ERROR, LDD_ERROR_UNAVAILABLE, "%s", error->message);
+      return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
+  g_variant_builder_init (&out, G_VARIANT_TYPE ("aa{sv}"));
+  for (guint i = 0; i < totals->len; i++)
+    {
+      const LddCgroupTotals *t = &g_array_index (totals, LddCgroupTotals, i);
+      const TrafficRow *last = g_hash_table_lookup (self->traffic, &t->cgroup_id);
+      TrafficRow row = {
+        .rx = t->s.rx_bytes, .tx = t->s.tx_bytes, .blocked = t->s.blocked,
+        .connections = ldd_flows_open_in_cgroup (self->flows, t->cgroup_id),
+        .rx_rate = last ? last->rx_rate : 0, .tx_rate = last ? last->tx_rate : 0,
+      };
+
+      g_variant_builder_add_value (&out, traffic_dict (self, t->cgroup_id, &row));
+    }
+  leco_overseer1_complete_list_traffic (object, inv, g_variant_builder_end (&out));
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+/* ---- lifecycle ---------------------------------------------------------- */
+
+gboolean
+ldd_daemon_start (LddDaemon *self, GDBusConnection *bus, GError **error)
+{
+  const struct leco_meta *meta = ldd_source_get_meta (self->source);
+  g_autoptr (GPtrArray) hooks = g_ptr_array_new ();
+  struct timespec boot;
+  gint64 since;
+
+  self->skeleton = leco_overseer1_skeleton_new ();
+  for (int i = 0; i < LECO_HOOK_MAX; i++)
+    if (meta->hooks & (1ULL << i))
+      g_ptr_array_add (hooks, (gpointer) leco_hook_name (i));
+  g_ptr_array_add (hooks, NULL);
+  clock_gettime (CLOCK_BOOTTIME, &boot);
+  since = g_get_real_time () - ((gint64) boot.tv_sec * G_USEC_PER_SEC + boot.tv_nsec / 1000 -
+                                (gint64) (meta->load_time_ns / 1000));
+  g_object_set (self->skeleton,
+                "version", LECO_VERSION,
+                "kernel-hooks", (const char *const *) hooks->pdata,
+                "since", since,
+                "update-interval", self->config->update_interval_ms,
+                NULL);
+  g_signal_connect (self->skeleton, "handle-list-connections", G_CALLBACK (handle_list_connections), self);
+  g_signal_connect (self->skeleton, "handle-get-connection", G_CALLBACK (handle_get_connection), self);
+  g_signal_connect (self->skeleton, "handle-list-blocked", G_CALLBACK (handle_list_blocked), self);
+  g_signal_connect (self->skeleton, "handle-list-traffic", G_CALLBACK (handle_list_traffic), self);
+
+  /* what was open before we started, without announcing it again */
+  refresh_sockets (self, FALSE);
+  if (bus)
+    {
+      self->bus = g_object_ref (bus);
+      if (!g_dbus_interface_skeleton_export (G_DBUS_INTERFACE_SKELETON (self->skeleton), bus,
+                                             LDD_OBJECT_PATH, error))
+        return FALSE;
+      self->exported = TRUE;
+    }
+  update_properties (self);
+  ldd_source_start (self->source, self->config->drain_interval_ms, self->config->update_interval_ms,
+                    on_event, self);
+  ldd_daemon_traffic_tick (self);
+  self->traffic_timer = g_timeout_add (self->config->update_interval_ms, on_traffic_timer, self);
+  return TRUE;
+}

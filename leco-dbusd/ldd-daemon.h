@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "ldd-cgroups.h"
+#include "ldd-config.h"
+#include "ldd-source.h"
+
+#define LDD_BUS_NAME "org.leco.Overseer"
+#define LDD_OBJECT_PATH "/org/leco/Overseer"
+
+/* Errors callers see as org.leco.Overseer1.Error.* */
+#define LDD_ERROR (ldd_error_quark ())
+GQuark ldd_error_quark (void);
+typedef enum {
+  LDD_ERROR_NOT_FOUND,
+  LDD_ERROR_UNAVAILABLE,
+} LddError;
+
+typedef enum {
+  LDD_LOG_AUTO,      /* the journal when stderr is connected to it */
+  LDD_LOG_JOURNAL,
+  LDD_LOG_STDERR,
+} LddLogTarget;
+
+typedef struct _LddDaemon LddDaemon;
+
+/* Takes ownership of config, source and cgroups. */
+LddDaemon *ldd_daemon_new (LddConfig *config, LddSource *source, LddCgroups *cgroups, LddLogTarget log);
+void ldd_daemon_free (LddDaemon *self);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (LddDaemon, ldd_daemon_free)
+
+/* Export the object on the connection and start consuming events. */
+gboolean ldd_daemon_start (LddDaemon *self, GDBusConnection *bus, GError **error);
+void ldd_daemon_stop (LddDaemon *self);
+
+/* For tests and benchmarks: feed one kernel event as if from the ring buffer. */
+void ldd_daemon_handle_event (LddDaemon *self, const struct leco_event *e);
+/* Run the TrafficUpdated step now; returns the number of changed rows. */
+guint ldd_daemon_traffic_tick (LddDaemon *self);

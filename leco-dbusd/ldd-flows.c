@@ -1,0 +1,387 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#define G_LOG_DOMAIN "leco-flows"
+
+#include "config.h"
+
+#include <string.h>
+#include <netinet/in.h>
+
+#include "ldd-flows.h"
+
+typedef struct {
+  guint64 cookie;
+  guint8 remote_addr[LECO_ADDR_LEN];
+  guint16 remote_port;
+} FlowKey;
+
+struct _LddFlows {
+  guint max_open, max_closed;
+  guint64 next_id;
+  guint64 evicted;
+  GHashTable *by_key;        /* FlowKey* (in the flow) -> open LddFlow* */
+  GHashTable *by_cookie;     /* guint64* -> GPtrArray of open flows (primary first) */
+  GHashTable *by_id;         /* guint64* -> LddFlow* (open and closed) */
+  GHashTable *per_cgroup;    /* guint64 cgroup -> open count (GUINT_TO_POINTER) */
+  GQueue lru;                /* open flows, least recently active first */
+  GQueue closed;             /* closed flows, oldest first */
+};
+
+/* The key lives at the start of each flow allocation. */
+typedef struct {
+  FlowKey key;
+  LddFlow flow;
+} FlowBox;
+
+#define BOX(f) ((FlowBox *) ((char *) (f) - G_STRUCT_OFFSET (FlowBox, flow)))
+
+static guint
+key_hash (gconstpointer p)
+{
+  const FlowKey *k = p;
+  guint h = g_int64_hash (&k->cookie) ^ (k->remote_port * 2654435761u);
+
+  for (guint i = 0; i < sizeof (k->remote_addr); i++)
+    h = h * 31 + k->remote_addr[i];
+  return h;
+}
+
+static gboolean
+key_equal (gconstpointer a, gconstpointer b)
+{
+  const FlowKey *x = a, *y = b;
+
+  return x->cookie == y->cookie && x->remote_port == y->remote_port &&
+         memcmp (x->remote_addr, y->remote_addr, sizeof (x->remote_addr)) == 0;
+}
+
+static void
+flow_free (LddFlow *f)
+{
+  g_free (f->exe);
+  g_free (BOX (f));
+}
+
+LddFlows *
+ldd_flows_new (guint max_open, guint max_closed)
+{
+  LddFlows *self = g_new0 (LddFlows, 1);
+
+  self->max_open = MAX (max_open, 1);
+  self->max_closed = max_closed;
+  self->next_id = 1;
+  self->by_key = g_hash_table_new (key_hash, key_equal);
+  self->by_cookie = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free,
+                                           (GDestroyNotify) g_ptr_array_unref);
+  self->by_id = g_hash_table_new (g_int64_hash, g_int64_equal);
+  self->per_cgroup = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  g_queue_init (&self->lru);
+  g_queue_init (&self->closed);
+  return self;
+}
+
+void
+ldd_flows_free (LddFlows *self)
+{
+  if (!self)
+    return;
+  for (GList *l = self->lru.head; l; )
+    {
+      GList *next = l->next;
+      flow_free (l->data);
+      l = next;
+    }
+  for (GList *l = self->closed.head; l; )
+    {
+      GList *next = l->next;
+      flow_free (l->data);
+      l = next;
+    }
+  g_hash_table_unref (self->by_key);
+  g_hash_table_unref (self->by_cookie);
+  g_hash_table_unref (self->by_id);
+  g_hash_table_unref (self->per_cgroup);
+  g_free (self);
+}
+
+static void
+cgroup_count (LddFlows *self, guint64 cgroup_id, int delta)
+{
+  int n = GPOINTER_TO_INT (g_hash_table_lookup (self->per_cgroup, &cgroup_id)) + delta;
+
+  if (n <= 0)
+    g_hash_table_remove (self->per_cgroup, &cgroup_id);
+  else
+    g_hash_table_replace (self->per_cgroup, g_memdup2 (&cgroup_id, sizeof (cgroup_id)), GINT_TO_POINTER (n));
+}
+
+/* Detach an open flow from the open indices (not from by_id). */
+static void
+unlink_open (LddFlows *self, LddFlow *f)
+{
+  GPtrArray *a = g_hash_table_lookup (self->by_cookie, &f->cookie);
+
+  g_hash_table_remove (self->by_key, &BOX (f)->key);
+  if (a)
+    {
+      g_ptr_array_remove (a, f);
+      if (a->len == 0)
+        g_hash_table_remove (self->by_cookie, &f->cookie);
+    }
+  g_queue_unlink (&self->lru, &f->lru);
+  cgroup_count (self, f->cgroup_id, -1);
+}
+
+static void
+evict_one (LddFlows *self)
+{
+  LddFlow *f = self->lru.head->data;
+
+  unlink_open (self, f);
+  g_hash_table_remove (self->by_id, &f->id);
+  flow_free (f);
+  if (self->evicted++ % 1000 == 0)
+    g_message ("flow table full (%u open flows): evicting the longest idle, %" G_GUINT64_FORMAT
+               " so far; raise FlowTableSize", self->max_open, self->evicted);
+}
+
+static LddFlow *
+flow_new (LddFlows *self, guint64 cookie, const guint8 *remote, guint16 rport, gint64 now_us)
+{
+  FlowBox *b = g_new0 (FlowBox, 1);
+  LddFlow *f = &b->flow;
+  GPtrArray *a;
+
+  if (self->lru.length >= self->max_open)
+    evict_one (self);
+  b->key.cookie = cookie;
+  memcpy (b->key.remote_addr, remote, LECO_ADDR_LEN);
+  b->key.remote_port = rport;
+  f->id = self->next_id++;
+  f->cookie = cookie;
+  f->started_us = g_get_real_time ();
+  f->active_us = now_us;
+  f->lru.data = f;
+  g_hash_table_insert (self->by_key, &b->key, f);
+  g_hash_table_insert (self->by_id, &f->id, f);
+  a = g_hash_table_lookup (self->by_cookie, &cookie);
+  if (!a)
+    {
+      a = g_ptr_array_new ();
+      g_hash_table_insert (self->by_cookie, g_memdup2 (&cookie, sizeof (cookie)), a);
+    }
+  f->primary = a->len == 0;
+  g_ptr_array_add (a, f);
+  g_queue_push_tail_link (&self->lru, &f->lru);
+  return f;
+}
+
+static void
+touch (LddFlows *self, LddFlow *f, gint64 now_us)
+{
+  f->active_us = now_us;
+  g_queue_unlink (&self->lru, &f->lru);
+  g_queue_push_tail_link (&self->lru, &f->lru);
+}
+
+static void
+fill_from_event (LddFlow *f, const struct leco_event *e)
+{
+  f->family = e->family;
+  f->protocol = e->protocol;
+  if (e->direction != LECO_DIR_UNKNOWN)
+    f->direction = e->direction;
+  memcpy (f->local_addr, e->local_addr, sizeof (f->local_addr));
+  memcpy (f->remote_addr, e->remote_addr, sizeof (f->remote_addr));
+  if (e->local_port)
+    f->local_port = e->local_port;
+  f->remote_port = e->remote_port;
+  if (e->pid)
+    {
+      f->pid = e->pid;
+      memcpy (f->comm, e->comm, sizeof (f->comm));
+    }
+  f->uid = e->uid;
+  f->cgroup_id = e->cgroup_id;
+  if (e->protocol == IPPROTO_TCP && e->state)
+    f->tcp_state = e->state;
+}
+
+LddFlow *
+ldd_flows_open (LddFlows *self, const struct leco_event *e, gint64 now_us, gboolean *created)
+{
+  FlowKey k = { .cookie = e->cookie, .remote_port = e->remote_port };
+  LddFlow *f;
+
+  memcpy (k.remote_addr, e->remote_addr, sizeof (k.remote_addr));
+  f = g_hash_table_lookup (self->by_key, &k);
+  *created = f == NULL;
+  if (!f)
+    {
+      f = flow_new (self, e->cookie, e->remote_addr, e->remote_port, now_us);
+      fill_from_event (f, e);
+      cgroup_count (self, f->cgroup_id, +1);
+    }
+  else
+    touch (self, f, now_us);
+  return f;
+}
+
+static LddFlow *
+primary (LddFlows *self, guint64 cookie)
+{
+  GPtrArray *a = g_hash_table_lookup (self->by_cookie, &cookie);
+
+  return a && a->len ? a->pdata[0] : NULL;
+}
+
+LddFlow *
+ldd_flows_state (LddFlows *self, const struct leco_event *e)
+{
+  LddFlow *f = primary (self, e->cookie);
+
+  if (!f)
+    return NULL;
+  /* the tuple is complete now (the local port is chosen after SYN_SENT) */
+  if (e->local_port)
+    f->local_port = e->local_port;
+  memcpy (f->local_addr, e->local_addr, sizeof (f->local_addr));
+  if (e->state)
+    f->tcp_state = e->state;
+  touch (self, f, f->active_us);
+  return f;
+}
+
+static void
+to_history (LddFlows *self, LddFlow *f)
+{
+  if (self->max_closed == 0)
+    {
+      g_hash_table_remove (self->by_id, &f->id);
+      flow_free (f);
+      return;
+    }
+  g_queue_push_tail_link (&self->closed, &f->lru);
+  while (self->closed.length > self->max_closed)
+    {
+      LddFlow *old = g_queue_pop_head (&self->closed);
+
+      g_hash_table_remove (self->by_id, &old->id);
+      flow_free (old);
+    }
+}
+
+GPtrArray *
+ldd_flows_close (LddFlows *self, const struct leco_event *e, gint64 now_us)
+{
+  GPtrArray *out = g_ptr_array_new ();
+  GPtrArray *a = g_hash_table_lookup (self->by_cookie, &e->cookie);
+  gboolean failed = e->type == LECO_EV_FLOW_FAIL;
+
+  if (!a)
+    {
+      /* opened before we started, or evicted: report what the close says */
+      LddFlow *f = flow_new (self, e->cookie, e->remote_addr, e->remote_port, now_us);
+
+      fill_from_event (f, e);
+      cgroup_count (self, f->cgroup_id, +1);
+      a = g_hash_table_lookup (self->by_cookie, &e->cookie);
+    }
+  g_ptr_array_ref (a);
+  while (a->len)
+    {
+      LddFlow *f = a->pdata[0];
+
+      unlink_open (self, f);
+      f->closed = TRUE;
+      f->failed = failed;
+      f->err = e->err;
+      f->ended_us = g_get_real_time ();
+      f->tcp_state = f->protocol == IPPROTO_TCP ? 7 /* TCP_CLOSE */ : 0;
+      if (f->primary && e->type == LECO_EV_FLOW_CLOSE)
+        {
+          f->rx_bytes = e->rx_bytes;
+          f->tx_bytes = e->tx_bytes;
+        }
+      if (!f->local_port && e->local_port)
+        f->local_port = e->local_port;
+      to_history (self, f);
+      g_ptr_array_add (out, f);
+    }
+  g_ptr_array_unref (a);
+  return out;
+}
+
+LddFlow *
+ldd_flows_apply_socket (LddFlows *self, const struct leco_sock_rec *r, gint64 now_us, gboolean *created)
+{
+  LddFlow *f = primary (self, r->s.cookie);
+
+  *created = FALSE;
+  if (!f)
+    {
+      struct leco_event e = {
+        .type = LECO_EV_FLOW_OPEN, .family = r->family, .protocol = r->protocol,
+        .state = r->protocol == IPPROTO_TCP ? r->state : 0,
+        .pid = r->s.pid, .uid = r->s.uid, .cookie = r->s.cookie, .cgroup_id = r->s.cgroup_id,
+        .local_port = r->local_port, .remote_port = r->remote_port,
+      };
+
+      if (!(r->s.flags & LECO_F_ANNOUNCED))
+        return NULL;
+      memcpy (e.local_addr, r->local_addr, sizeof (e.local_addr));
+      memcpy (e.remote_addr, r->remote_addr, sizeof (e.remote_addr));
+      memcpy (e.comm, r->s.comm, sizeof (e.comm));
+      f = ldd_flows_open (self, &e, now_us, created);
+    }
+  if (f->rx_bytes != r->s.rx_bytes || f->tx_bytes != r->s.tx_bytes)
+    {
+      f->rx_bytes = r->s.rx_bytes;
+      f->tx_bytes = r->s.tx_bytes;
+      touch (self, f, now_us);
+    }
+  return f;
+}
+
+LddFlow *
+ldd_flows_lookup (LddFlows *self, guint64 id)
+{
+  return g_hash_table_lookup (self->by_id, &id);
+}
+
+static int
+by_id (gconstpointer a, gconstpointer b)
+{
+  const LddFlow *x = *(LddFlow **) a, *y = *(LddFlow **) b;
+
+  return x->id < y->id ? -1 : x->id > y->id;
+}
+
+void
+ldd_flows_foreach_open (LddFlows *self, GFunc func, gpointer user_data)
+{
+  g_autoptr (GPtrArray) all = g_ptr_array_sized_new (self->lru.length);
+
+  for (GList *l = self->lru.head; l; l = l->next)
+    g_ptr_array_add (all, l->data);
+  /* oldest first: ids grow with time */
+  g_ptr_array_sort (all, by_id);
+  g_ptr_array_foreach (all, func, user_data);
+}
+
+guint
+ldd_flows_open_count (LddFlows *self)
+{
+  return self->lru.length;
+}
+
+guint
+ldd_flows_open_in_cgroup (LddFlows *self, guint64 cgroup_id)
+{
+  return GPOINTER_TO_UINT (g_hash_table_lookup (self->per_cgroup, &cgroup_id));
+}
+
+guint64
+ldd_flows_evicted (LddFlows *self)
+{
+  return self->evicted;
+}

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <glib.h>
+#include <linux/types.h>
+
+#include "leco.h"
+
+/* One flow: a TCP connection, or one destination of a datagram/raw socket.
+ * Byte counts are the socket's: a socket talking to several destinations
+ * reports them on its first ("primary") flow only. */
+typedef struct {
+  guint64 id;
+  guint64 cookie;
+  guint16 family;
+  guint8 protocol;
+  guint8 direction;
+  guint8 local_addr[LECO_ADDR_LEN];
+  guint8 remote_addr[LECO_ADDR_LEN];
+  guint16 local_port;
+  guint16 remote_port;
+  guint32 pid;
+  guint32 uid;
+  guint64 cgroup_id;
+  char comm[LECO_COMM_LEN];
+  char *exe;
+  guint8 tcp_state;          /* TCP_* of the kernel, 0 for others */
+  gboolean primary;
+  gboolean closed;
+  gboolean failed;
+  int err;
+  gint64 started_us;         /* CLOCK_REALTIME */
+  gint64 ended_us;
+  gint64 active_us;          /* monotonic, for eviction */
+  guint64 rx_bytes;
+  guint64 tx_bytes;
+  GList lru;                 /* open: in the LRU queue; closed: in the history */
+} LddFlow;
+
+typedef struct _LddFlows LddFlows;
+
+LddFlows *ldd_flows_new (guint max_open, guint max_closed);
+void ldd_flows_free (LddFlows *self);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (LddFlows, ldd_flows_free)
+
+/* FLOW_OPEN: the flow, new (*created) or the existing one for its key. */
+LddFlow *ldd_flows_open (LddFlows *self, const struct leco_event *e, gint64 now_us, gboolean *created);
+/* FLOW_STATE: the socket's flow with its tuple and state updated, or NULL. */
+LddFlow *ldd_flows_state (LddFlows *self, const struct leco_event *e);
+/* FLOW_CLOSE/FLOW_FAIL: the socket's flows, closed and moved to the history
+ * (a closed flow of an unknown socket is made up from the event). */
+GPtrArray *ldd_flows_close (LddFlows *self, const struct leco_event *e, gint64 now_us);
+/* A live socket from the kernel's iterator: refresh counters; create the
+ * flow of an announced socket the table does not know (daemon restart). */
+LddFlow *ldd_flows_apply_socket (LddFlows *self, const struct leco_sock_rec *r, gint64 now_us, gboolean *created);
+
+LddFlow *ldd_flows_lookup (LddFlows *self, guint64 id);
+/* Open flows, oldest first. */
+void ldd_flows_foreach_open (LddFlows *self, GFunc func, gpointer user_data);
+guint ldd_flows_open_count (LddFlows *self);
+guint ldd_flows_open_in_cgroup (LddFlows *self, guint64 cgroup_id);
+guint64 ldd_flows_evicted (LddFlows *self);

@@ -1,0 +1,429 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#define G_LOG_DOMAIN "leco-source"
+
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <gio/gio.h>
+#include <glib-unix.h>
+#include <systemd/sd-daemon.h>
+
+#include "leco-event.h"
+#include "ldd-source.h"
+
+#define STR_(x) #x
+#define STR(x) STR_(x)
+#define SUFFIX "_v" STR (LECO_ABI_VERSION)
+
+G_DEFINE_QUARK (ldd-source-error-quark, ldd_source_error)
+
+struct _LddSource {
+  int events_fd, meta_fd, stats_fd, cgroups_fd;
+  int iter_link_fd;           /* fd store: the iterator link */
+  char *iter_path;            /* pins: the iterator pin, opened per read */
+  struct leco_meta meta;
+  struct ring_buffer *rb;
+  guint epoll_watch;
+  guint drain_timer;
+  guint drain_ms, max_ms, cur_ms;
+  LddEventFunc func;
+  gpointer user_data;
+  guint64 malformed;
+  int ncpus;
+};
+
+static const struct {
+  const char *name;
+  enum bpf_map_type type;
+  guint key_size, value_size;
+  gsize fd_offset;
+} maps[] = {
+  { "events", BPF_MAP_TYPE_RINGBUF, 0, 0, G_STRUCT_OFFSET (LddSource, events_fd) },
+  { "meta", BPF_MAP_TYPE_ARRAY, 4, sizeof (struct leco_meta), G_STRUCT_OFFSET (LddSource, meta_fd) },
+  { "stats", BPF_MAP_TYPE_PERCPU_ARRAY, 4, 8, G_STRUCT_OFFSET (LddSource, stats_fd) },
+  { "cgroup_stats", BPF_MAP_TYPE_LRU_PERCPU_HASH, 8, sizeof (struct leco_cgroup_stats),
+    G_STRUCT_OFFSET (LddSource, cgroups_fd) },
+};
+
+#define MAP_FD(self, i) (*(int *) ((char *) (self) + maps[i].fd_offset))
+
+static LddSource *
+source_alloc (void)
+{
+  LddSource *self = g_new0 (LddSource, 1);
+
+  self->events_fd = self->meta_fd = self->stats_fd = self->cgroups_fd = -1;
+  self->iter_link_fd = -1;
+  self->ncpus = libbpf_num_possible_cpus ();
+  return self;
+}
+
+/* Is FD the map we expect?  Pins are trusted no more than their mode: a
+ * wrong type or layout (another version, another program) is an error. */
+static gboolean
+check_map (int fd, guint i, GError **error)
+{
+  struct bpf_map_info info = {};
+  __u32 len = sizeof (info);
+
+  if (bpf_obj_get_info_by_fd (fd, &info, &len) < 0)
+    {
+      g_set_error (error, LDD_SOURCE_ERROR, LDD_SOURCE_ERROR_BAD_MAP,
+                   "\"%s%s\" is not a BPF map: %s", maps[i].name, SUFFIX, g_strerror (errno));
+      return FALSE;
+    }
+  if (info.type != maps[i].type || info.key_size != maps[i].key_size ||
+      info.value_size != maps[i].value_size)
+    {
+      g_set_error (error, LDD_SOURCE_ERROR, LDD_SOURCE_ERROR_BAD_MAP,
+                   "map \"%s%s\" has type %u, key %u and value %u bytes; expected type %u, "
+                   "key %u, value %u: was it loaded by another version of leco-ebpf-load?",
+                   maps[i].name, SUFFIX, info.type, info.key_size, info.value_size,
+                   maps[i].type, maps[i].key_size, maps[i].value_size);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+read_meta (LddSource *self, GError **error)
+{
+  __u32 key = 0;
+
+  if (bpf_map_lookup_elem (self->meta_fd, &key, &self->meta) < 0)
+    {
+      g_set_error (error, LDD_SOURCE_ERROR, LDD_SOURCE_ERROR_FAILED,
+                   "cannot read the meta map: %s", g_strerror (errno));
+      return FALSE;
+    }
+  self->meta.build_id[sizeof (self->meta.build_id) - 1] = '\0';
+  if (self->meta.abi_version != LECO_ABI_VERSION)
+    {
+      g_set_error (error, LDD_SOURCE_ERROR, LDD_SOURCE_ERROR_BAD_MAP,
+                   "the kernel side speaks ABI %u, this daemon ABI %d: run leco-ebpf-load of "
+                   "this version", self->meta.abi_version, LECO_ABI_VERSION);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+LddSource *
+ldd_source_new_from_pins (const char *dir, GError **error)
+{
+  g_autoptr (LddSource) self = source_alloc ();
+
+  for (guint i = 0; i < G_N_ELEMENTS (maps); i++)
+    {
+      g_autofree char *path = g_strdup_printf ("%s/%s%s", dir, maps[i].name, SUFFIX);
+      gboolean rw = maps[i].type == BPF_MAP_TYPE_RINGBUF;
+      LIBBPF_OPTS (bpf_obj_get_opts, opts, .file_flags = rw ? 0 : BPF_F_RDONLY);
+      int fd = bpf_obj_get_opts (path, &opts);
+
+      if (fd < 0)
+        {
+          int err = errno;
+
+          g_set_error (error, LDD_SOURCE_ERROR,
+                       err == EACCES || err == EPERM ? LDD_SOURCE_ERROR_PERMISSION
+                       : err == ENOENT ? LDD_SOURCE_ERROR_NOT_LOADED : LDD_SOURCE_ERROR_FAILED,
+                       "cannot open \"%s\": %s%s", path, g_strerror (err),
+                       err == ENOENT ? " (run leco-ebpf-load first)"
+                       : err == EACCES ? " (is this user in the group given to leco-ebpf-load --group?)"
+                       : "");
+          return NULL;
+        }
+      MAP_FD (self, i) = fd;
+      if (!check_map (fd, i, error))
+        return NULL;
+    }
+  self->iter_path = g_strdup_printf ("%s/dump_sockets_iter%s", dir, SUFFIX);
+  if (!read_meta (self, error))
+    return NULL;
+  return g_steal_pointer (&self);
+}
+
+LddSource *
+ldd_source_new_from_fds (GError **error)
+{
+  g_autoptr (LddSource) self = source_alloc ();
+  g_auto (GStrv) names = NULL;
+  int n;
+
+  n = sd_listen_fds_with_names (TRUE, &names);
+  if (n < 0)
+    {
+      g_set_error (error, LDD_SOURCE_ERROR, LDD_SOURCE_ERROR_FAILED,
+                   "bad $LISTEN_FDS from systemd: %s", g_strerror (-n));
+      return NULL;
+    }
+  if (n == 0)
+    {
+      g_set_error_literal (error, LDD_SOURCE_ERROR, LDD_SOURCE_ERROR_NOT_LOADED,
+                           "no file descriptors passed by systemd");
+      return NULL;
+    }
+  for (int k = 0; k < n; k++)
+    {
+      int fd = SD_LISTEN_FDS_START + k;
+      const char *name = names && names[k] ? names[k] : "";
+      gboolean used = FALSE;
+
+      for (guint i = 0; i < G_N_ELEMENTS (maps); i++)
+        {
+          g_autofree char *want = g_strconcat (maps[i].name, SUFFIX, NULL);
+
+          if (g_str_equal (name, want) && MAP_FD (self, i) < 0)
+            {
+              MAP_FD (self, i) = fd;
+              used = TRUE;
+              if (!check_map (fd, i, error))
+                return NULL;
+            }
+        }
+      if (g_str_equal (name, "dump_sockets_iter" SUFFIX))
+        {
+          self->iter_link_fd = fd;
+          used = TRUE;
+        }
+      /* the other maps and links are held for the programs' sake only */
+      if (!used)
+        g_debug ("fd %d (\"%s\") kept, unused", fd, name);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (maps); i++)
+    if (MAP_FD (self, i) < 0)
+      {
+        g_set_error (error, LDD_SOURCE_ERROR, LDD_SOURCE_ERROR_NOT_LOADED,
+                     "systemd passed no \"%s%s\" (is ExecStartPre=+leco-ebpf-load --fdstore set?)",
+                     maps[i].name, SUFFIX);
+        return NULL;
+      }
+  if (!read_meta (self, error))
+    return NULL;
+  return g_steal_pointer (&self);
+}
+
+void
+ldd_source_free (LddSource *self)
+{
+  if (!self)
+    return;
+  g_clear_handle_id (&self->epoll_watch, g_source_remove);
+  g_clear_handle_id (&self->drain_timer, g_source_remove);
+  g_clear_pointer (&self->rb, ring_buffer__free);
+  for (guint i = 0; i < G_N_ELEMENTS (maps); i++)
+    if (MAP_FD (self, i) >= 0)
+      close (MAP_FD (self, i));
+  if (self->iter_link_fd >= 0)
+    close (self->iter_link_fd);
+  g_free (self->iter_path);
+  g_free (self);
+}
+
+static int
+on_record (void *ctx, void *data, size_t len)
+{
+  LddSource *self = ctx;
+  struct leco_event e;
+  char why[128];
+
+  if (leco_event_decode (data, len, &e, why, sizeof (why)) < 0)
+    {
+      /* kernel data is untrusted too: count it, say it once in a while */
+      if (self->malformed++ % 1000 == 0)
+        g_warning ("malformed ring buffer record (%s), ignoring; %" G_GUINT64_FORMAT " so far",
+                   why, self->malformed);
+      return 0;
+    }
+  self->func (&e, self->user_data);
+  return 0;
+}
+
+int
+ldd_source_drain (LddSource *self)
+{
+  int n;
+
+  if (!self->rb)
+    return 0;
+  n = ring_buffer__consume (self->rb);
+  if (n < 0)
+    g_warning ("reading the ring buffer failed: %s", g_strerror (-n));
+  return MAX (n, 0);
+}
+
+static gboolean
+on_epoll_ready (int fd, GIOCondition cond, gpointer user_data)
+{
+  ldd_source_drain (user_data);
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean on_drain_timer (gpointer user_data);
+
+static void
+schedule_drain (LddSource *self)
+{
+  self->drain_timer = g_timeout_add (self->cur_ms, on_drain_timer, self);
+}
+
+/* Routine events do not wake us (BPF_RB_NO_WAKEUP): poll, quickly while
+ * they flow, backing off to max_ms while nothing comes. */
+static gboolean
+on_drain_timer (gpointer user_data)
+{
+  LddSource *self = user_data;
+
+  if (ldd_source_drain (self) > 0)
+    self->cur_ms = self->drain_ms;
+  else
+    self->cur_ms = MIN (self->cur_ms * 2, self->max_ms);
+  schedule_drain (self);
+  return G_SOURCE_REMOVE;
+}
+
+void
+ldd_source_start (LddSource *self, guint drain_ms, guint max_ms, LddEventFunc func, gpointer user_data)
+{
+  g_return_if_fail (self->rb == NULL);
+
+  self->func = func;
+  self->user_data = user_data;
+  self->rb = ring_buffer__new (self->events_fd, on_record, self, NULL);
+  if (!self->rb)
+    {
+      g_warning ("cannot map the ring buffer: %s; no events will be reported", g_strerror (errno));
+      return;
+    }
+  self->epoll_watch = g_unix_fd_add (ring_buffer__epoll_fd (self->rb), G_IO_IN, on_epoll_ready, self);
+  self->drain_ms = self->cur_ms = MAX (drain_ms, 1);
+  self->max_ms = MAX (max_ms, self->drain_ms);
+  schedule_drain (self);
+  ldd_source_drain (self);
+}
+
+const struct leco_meta *
+ldd_source_get_meta (LddSource *self)
+{
+  return &self->meta;
+}
+
+static gboolean
+sum_percpu (LddSource *self, int fd, const void *key, gsize vsize, guint64 *sum, gsize nfields)
+{
+  g_autofree guint64 *vals = g_malloc0_n (self->ncpus, vsize);
+
+  if (bpf_map_lookup_elem (fd, key, vals) < 0)
+    return FALSE;
+  memset (sum, 0, nfields * sizeof (*sum));
+  for (int c = 0; c < self->ncpus; c++)
+    for (gsize f = 0; f < nfields; f++)
+      sum[f] += vals[c * (vsize / sizeof (guint64)) + f];
+  return TRUE;
+}
+
+guint64
+ldd_source_malformed (LddSource *self)
+{
+  return self->malformed;
+}
+
+guint64
+ldd_source_events_lost (LddSource *self)
+{
+  __u32 key = LECO_STAT_RB_DROPPED;
+  guint64 v = 0;
+
+  if (!sum_percpu (self, self->stats_fd, &key, sizeof (guint64), &v, 1))
+    v = 0;
+  return v + self->malformed;
+}
+
+gboolean
+ldd_source_read_cgroups (LddSource *self, GArray *out, GError **error)
+{
+  guint64 key, next;
+  void *prev = NULL;
+  guint n = 0;
+
+  g_array_set_size (out, 0);
+  /* the map is bounded (LRU); walk it, tolerating entries that vanish (a
+   * deleted key restarts the walk: the count bounds it) */
+  for (;;)
+    {
+      LddCgroupTotals t;
+
+      if (bpf_map_get_next_key (self->cgroups_fd, prev, &next) < 0)
+        {
+          if (errno == ENOENT)
+            break;
+          g_set_error (error, LDD_SOURCE_ERROR, LDD_SOURCE_ERROR_FAILED,
+                       "reading per-cgroup counters failed: %s", g_strerror (errno));
+          return FALSE;
+        }
+      key = next;
+      prev = &key;
+      t.cgroup_id = key;
+      if (sum_percpu (self, self->cgroups_fd, &key, sizeof (struct leco_cgroup_stats),
+                      (guint64 *) &t.s, sizeof (t.s) / sizeof (guint64)))
+        g_array_append_val (out, t);
+      if (++n > 1u << 20)
+        break;
+    }
+  return TRUE;
+}
+
+gboolean
+ldd_source_read_sockets (LddSource *self, GArray *out, GError **error)
+{
+  struct leco_sock_rec rec;
+  guint8 buf[sizeof (rec)];
+  gsize have = 0;
+  ssize_t n;
+  int fd;
+
+  g_array_set_size (out, 0);
+  if (self->iter_path)
+    fd = open (self->iter_path, O_RDONLY | O_CLOEXEC);
+  else if (self->iter_link_fd >= 0)
+    fd = bpf_iter_create (self->iter_link_fd);
+  else
+    {
+      g_set_error_literal (error, LDD_SOURCE_ERROR, LDD_SOURCE_ERROR_NOT_LOADED,
+                           "the socket iterator is not loaded");
+      return FALSE;
+    }
+  if (fd < 0)
+    {
+      g_set_error (error, LDD_SOURCE_ERROR, LDD_SOURCE_ERROR_FAILED,
+                   "cannot open the socket iterator: %s", g_strerror (errno));
+      return FALSE;
+    }
+  while ((n = read (fd, buf + have, sizeof (buf) - have)) > 0)
+    {
+      have += n;
+      if (have < sizeof (buf))
+        continue;
+      have = 0;
+      if (leco_sock_rec_decode (buf, sizeof (buf), &rec, NULL, 0) == 0)
+        g_array_append_val (out, rec);
+      else
+        self->malformed++;
+      if (out->len >= 1u << 20)
+        break;
+    }
+  close (fd);
+  if (n < 0)
+    {
+      g_set_error (error, LDD_SOURCE_ERROR, LDD_SOURCE_ERROR_FAILED,
+                   "reading the socket iterator failed: %s", g_strerror (errno));
+      return FALSE;
+    }
+  return TRUE;
+}
