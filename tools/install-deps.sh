@@ -1,7 +1,8 @@
 #!/bin/sh
 # Install what LECO needs on Debian 12+ / Ubuntu 22.04+ (as root).
 #   tools/install-deps.sh build   compilers and libraries
-#   tools/install-deps.sh test    build + what the test suites drive (nftables, iproute2, python3)
+#   tools/install-deps.sh run     build + what tools/run.sh drives (dbus-daemon, gdbus, busctl)
+#   tools/install-deps.sh test    run + what the test suites drive (nftables, iproute2, python3)
 #   tools/install-deps.sh bench   test + iperf3
 # Idempotent: installs only what is missing, refreshes the package lists once a day at most.
 set -eu
@@ -10,14 +11,16 @@ export DEBIAN_FRONTEND=noninteractive
 
 build="clang llvm libbpf-dev libelf-dev zlib1g-dev meson ninja-build pkg-config gcc libc6-dev
        libsystemd-dev libglib2.0-dev liburing-dev"
-test="python3 nftables iproute2 util-linux"
+run="dbus libglib2.0-bin systemd passwd"
+test="python3 nftables iproute2 util-linux libxml2-utils"
 bench="iperf3"
 
 case $what in
   build) pkgs=$build ;;
-  test) pkgs="$build $test" ;;
-  bench) pkgs="$build $test $bench" ;;
-  *) echo "usage: $0 build|test|bench" >&2; exit 2 ;;
+  run) pkgs="$build $run" ;;
+  test) pkgs="$build $run $test" ;;
+  bench) pkgs="$build $run $test $bench" ;;
+  *) echo "usage: $0 build|run|test|bench" >&2; exit 2 ;;
 esac
 
 if [ "$(id -u)" != 0 ]; then
