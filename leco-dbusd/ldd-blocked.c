@@ -119,7 +119,8 @@ ldd_blocked_add (LddBlockedTable *self, const struct leco_event *e, gint64 mono_
       g_queue_push_head_link (&self->recent, &b->link);
       while (self->recent.length > self->history)
         {
-          LddBlocked *old = g_queue_pop_tail (&self->recent);
+          /* links are embedded: never let GQueue free them */
+          LddBlocked *old = g_queue_pop_tail_link (&self->recent)->data;
 
           g_hash_table_remove (self->by_key, &BBOX (old)->key);
           g_free (BBOX (old));

@@ -76,6 +76,7 @@ struct _LddDaemon {
   guint blocked_timer;
   gint64 blocked_due;
   gboolean journal;
+  gboolean pins_gone;
 };
 
 static void
@@ -610,9 +611,47 @@ ldd_daemon_traffic_tick (LddDaemon *self)
   return changed;
 }
 
+static void on_event (const struct leco_event *e, gpointer user_data);
+static void publish_meta (LddDaemon *self);
+
+/* leco-ebpf-load replaced (or removed) the pins under us: follow it.  The
+ * old maps stay readable but no program writes them any more. */
+static void
+follow_pins (LddDaemon *self)
+{
+  const char *dir = ldd_source_get_pin_dir (self->source);
+  g_autoptr (GError) error = NULL;
+  LddSource *fresh;
+
+  if (!dir || !ldd_source_pins_changed (self->source))
+    return;
+  fresh = ldd_source_new_from_pins (dir, &error);
+  if (!fresh)
+    {
+      if (!self->pins_gone)
+        g_warning ("the kernel side in %s went away (%s); waiting for leco-ebpf-load", dir, error->message);
+      self->pins_gone = TRUE;
+      return;
+    }
+  g_message ("the kernel side in %s was replaced (%s -> %s), following it", dir,
+             ldd_source_get_meta (self->source)->build_id, ldd_source_get_meta (fresh)->build_id);
+  ldd_source_drain (self->source);
+  ldd_source_free (self->source);
+  self->source = fresh;
+  self->pins_gone = FALSE;
+  /* counters restart with the new maps: rates must not go negative */
+  g_hash_table_remove_all (self->traffic);
+  self->traffic_mono = 0;
+  ldd_source_start (self->source, self->config->drain_interval_ms, self->config->update_interval_ms,
+                    on_event, self);
+  refresh_sockets (self, FALSE);
+  publish_meta (self);
+}
+
 static gboolean
 on_traffic_timer (gpointer user_data)
 {
+  follow_pins (user_data);
   ldd_daemon_traffic_tick (user_data);
   return G_SOURCE_CONTINUE;
 }
@@ -792,15 +831,15 @@ handle_list_traffic (LecoOverseer1 *object, GDBusMethodInvocation *inv, LddDaemo
 
 /* ---- lifecycle ---------------------------------------------------------- */
 
-gboolean
-ldd_daemon_start (LddDaemon *self, GDBusConnection *bus, GError **error)
+/* KernelHooks and Since, from what the loader recorded. */
+static void
+publish_meta (LddDaemon *self)
 {
   const struct leco_meta *meta = ldd_source_get_meta (self->source);
   g_autoptr (GPtrArray) hooks = g_ptr_array_new ();
   struct timespec boot;
   gint64 since;
 
-  self->skeleton = leco_overseer1_skeleton_new ();
   for (int i = 0; i < LECO_HOOK_MAX; i++)
     if (meta->hooks & (1ULL << i))
       g_ptr_array_add (hooks, (gpointer) leco_hook_name (i));
@@ -809,11 +848,20 @@ ldd_daemon_start (LddDaemon *self, GDBusConnection *bus, GError **error)
   since = g_get_real_time () - ((gint64) boot.tv_sec * G_USEC_PER_SEC + boot.tv_nsec / 1000 -
                                 (gint64) (meta->load_time_ns / 1000));
   g_object_set (self->skeleton,
-                "version", LECO_VERSION,
                 "kernel-hooks", (const char *const *) hooks->pdata,
                 "since", since,
+                NULL);
+}
+
+gboolean
+ldd_daemon_start (LddDaemon *self, GDBusConnection *bus, GError **error)
+{
+  self->skeleton = leco_overseer1_skeleton_new ();
+  g_object_set (self->skeleton,
+                "version", LECO_VERSION,
                 "update-interval", self->config->update_interval_ms,
                 NULL);
+  publish_meta (self);
   g_signal_connect (self->skeleton, "handle-list-connections", G_CALLBACK (handle_list_connections), self);
   g_signal_connect (self->skeleton, "handle-get-connection", G_CALLBACK (handle_get_connection), self);
   g_signal_connect (self->skeleton, "handle-list-blocked", G_CALLBACK (handle_list_blocked), self);

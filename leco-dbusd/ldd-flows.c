@@ -263,7 +263,8 @@ to_history (LddFlows *self, LddFlow *f)
   g_queue_push_tail_link (&self->closed, &f->lru);
   while (self->closed.length > self->max_closed)
     {
-      LddFlow *old = g_queue_pop_head (&self->closed);
+      /* links are embedded: never let GQueue free them */
+      LddFlow *old = g_queue_pop_head_link (&self->closed)->data;
 
       g_hash_table_remove (self->by_id, &old->id);
       flow_free (old);

@@ -28,6 +28,8 @@ struct _LddSource {
   int events_fd, meta_fd, stats_fd, cgroups_fd;
   int iter_link_fd;           /* fd store: the iterator link */
   char *iter_path;            /* pins: the iterator pin, opened per read */
+  char *pin_dir;
+  ino_t events_ino;           /* pins: which events map we opened */
   struct leco_meta meta;
   struct ring_buffer *rb;
   guint epoll_watch;
@@ -144,6 +146,13 @@ ldd_source_new_from_pins (const char *dir, GError **error)
         return NULL;
     }
   self->iter_path = g_strdup_printf ("%s/dump_sockets_iter%s", dir, SUFFIX);
+  self->pin_dir = g_strdup (dir);
+  {
+    g_autofree char *events = g_strdup_printf ("%s/events%s", dir, SUFFIX);
+    struct stat st;
+
+    self->events_ino = stat (events, &st) == 0 ? st.st_ino : 0;
+  }
   if (!read_meta (self, error))
     return NULL;
   return g_steal_pointer (&self);
@@ -223,6 +232,7 @@ ldd_source_free (LddSource *self)
   if (self->iter_link_fd >= 0)
     close (self->iter_link_fd);
   g_free (self->iter_path);
+  g_free (self->pin_dir);
   g_free (self);
 }
 
@@ -306,6 +316,24 @@ ldd_source_start (LddSource *self, guint drain_ms, guint max_ms, LddEventFunc fu
   self->max_ms = MAX (max_ms, self->drain_ms);
   schedule_drain (self);
   ldd_source_drain (self);
+}
+
+const char *
+ldd_source_get_pin_dir (LddSource *self)
+{
+  return self->pin_dir;
+}
+
+gboolean
+ldd_source_pins_changed (LddSource *self)
+{
+  g_autofree char *events = NULL;
+  struct stat st;
+
+  if (!self->pin_dir)
+    return FALSE;
+  events = g_strdup_printf ("%s/events%s", self->pin_dir, SUFFIX);
+  return stat (events, &st) < 0 || st.st_ino != self->events_ino;
 }
 
 const struct leco_meta *

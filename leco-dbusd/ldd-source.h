@@ -42,6 +42,10 @@ void ldd_source_start (LddSource *self, guint drain_ms, guint max_ms, LddEventFu
 int ldd_source_drain (LddSource *self);
 
 const struct leco_meta *ldd_source_get_meta (LddSource *self);
+/* Pins only: the pin dir, and whether its maps were replaced (another
+ * leco-ebpf-load build) or removed since this source opened them. */
+const char *ldd_source_get_pin_dir (LddSource *self);
+gboolean ldd_source_pins_changed (LddSource *self);
 /* Ring buffer reserve failures counted by the kernel + malformed records. */
 guint64 ldd_source_events_lost (LddSource *self);
 guint64 ldd_source_malformed (LddSource *self);

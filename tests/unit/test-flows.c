@@ -1,0 +1,257 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The daemon's bounded flow table and blocked-attempt coalescing. */
+#include <string.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <glib.h>
+
+#include "ldd-blocked.h"
+#include "ldd-flows.h"
+
+static struct leco_event
+ev (guint16 type, guint64 cookie, guint8 last_octet, guint16 rport)
+{
+  struct leco_event e = {
+    .type = type, .family = AF_INET, .protocol = IPPROTO_UDP, .direction = LECO_DIR_OUT,
+    .pid = 100 + cookie, .uid = 1000, .cookie = cookie, .cgroup_id = 7, .remote_port = rport,
+    .local_port = 40000,
+  };
+
+  e.remote_addr[0] = 192;
+  e.remote_addr[3] = last_octet;
+  memcpy (e.comm, "app", 4);
+  return e;
+}
+
+static void
+test_open_close (void)
+{
+  g_autoptr (LddFlows) t = ldd_flows_new (16, 4);
+  struct leco_event o1 = ev (LECO_EV_FLOW_OPEN, 1, 1, 53), o2 = ev (LECO_EV_FLOW_OPEN, 1, 2, 53);
+  struct leco_event c = ev (LECO_EV_FLOW_CLOSE, 1, 0, 0);
+  g_autoptr (GPtrArray) closed = NULL;
+  gboolean created;
+  LddFlow *a, *b;
+
+  a = ldd_flows_open (t, &o1, 1, &created);
+  g_assert_true (created);
+  g_assert_true (a->primary);
+  g_assert_true (ldd_flows_open (t, &o1, 2, &created) == a);
+  g_assert_false (created);
+  b = ldd_flows_open (t, &o2, 3, &created);
+  g_assert_true (created);
+  g_assert_false (b->primary);
+  g_assert_cmpuint (ldd_flows_open_count (t), ==, 2);
+  g_assert_cmpuint (ldd_flows_open_in_cgroup (t, 7), ==, 2);
+
+  c.tx_bytes = 300;
+  c.rx_bytes = 20;
+  closed = ldd_flows_close (t, &c, 4);
+  g_assert_cmpuint (closed->len, ==, 2);
+  /* the socket's bytes go to its first flow only: no double counting */
+  g_assert_cmpuint (a->tx_bytes, ==, 300);
+  g_assert_cmpuint (b->tx_bytes, ==, 0);
+  g_assert_true (a->closed && b->closed);
+  g_assert_cmpuint (ldd_flows_open_count (t), ==, 0);
+  g_assert_cmpuint (ldd_flows_open_in_cgroup (t, 7), ==, 0);
+  /* closed flows stay findable for a while */
+  g_assert_true (ldd_flows_lookup (t, a->id) == a);
+}
+
+static void
+test_bounded (void)
+{
+  g_autoptr (LddFlows) t = ldd_flows_new (16, 2);
+  gboolean created;
+  guint64 first_id = 0;
+
+  for (guint i = 0; i < 100; i++)
+    {
+      struct leco_event o = ev (LECO_EV_FLOW_OPEN, 1000 + i, i, 80);
+      LddFlow *f = ldd_flows_open (t, &o, i, &created);
+
+      if (i == 0)
+        first_id = f->id;
+      g_assert_true (created);
+    }
+  g_assert_cmpuint (ldd_flows_open_count (t), ==, 16);
+  g_assert_cmpuint (ldd_flows_evicted (t), ==, 84);
+  g_assert_null (ldd_flows_lookup (t, first_id));
+  /* the closed history is bounded too */
+  for (guint i = 84; i < 100; i++)
+    {
+      struct leco_event c = ev (LECO_EV_FLOW_CLOSE, 1000 + i, 0, 0);
+      g_autoptr (GPtrArray) closed = ldd_flows_close (t, &c, 200 + i);
+
+      g_assert_cmpuint (closed->len, ==, 1);
+    }
+  g_assert_cmpuint (ldd_flows_open_count (t), ==, 0);
+}
+
+static void
+test_evicts_idle_first (void)
+{
+  g_autoptr (LddFlows) t = ldd_flows_new (2, 0);
+  struct leco_event a = ev (LECO_EV_FLOW_OPEN, 1, 1, 1), b = ev (LECO_EV_FLOW_OPEN, 2, 2, 2);
+  struct leco_event c = ev (LECO_EV_FLOW_OPEN, 3, 3, 3);
+  gboolean created;
+  LddFlow *fa = ldd_flows_open (t, &a, 1, &created);
+  guint64 ida = fa->id, idb = ldd_flows_open (t, &b, 2, &created)->id;
+
+  ldd_flows_open (t, &a, 3, &created); /* a is active again */
+  ldd_flows_open (t, &c, 4, &created);
+  g_assert_nonnull (ldd_flows_lookup (t, ida));
+  g_assert_null (ldd_flows_lookup (t, idb));
+}
+
+static void
+test_close_unknown_and_fail (void)
+{
+  g_autoptr (LddFlows) t = ldd_flows_new (8, 8);
+  struct leco_event c = ev (LECO_EV_FLOW_CLOSE, 77, 9, 443);
+  struct leco_event o = ev (LECO_EV_FLOW_OPEN, 78, 9, 443), f = ev (LECO_EV_FLOW_FAIL, 78, 9, 443);
+  g_autoptr (GPtrArray) closed = NULL, failed = NULL;
+  gboolean created;
+
+  c.tx_bytes = 5;
+  closed = ldd_flows_close (t, &c, 1);
+  g_assert_cmpuint (closed->len, ==, 1);
+  g_assert_cmpuint (((LddFlow *) closed->pdata[0])->tx_bytes, ==, 5);
+  g_assert_cmpuint (ldd_flows_open_count (t), ==, 0);
+
+  o.protocol = f.protocol = IPPROTO_TCP;
+  ldd_flows_open (t, &o, 2, &created);
+  f.err = 111;
+  failed = ldd_flows_close (t, &f, 3);
+  g_assert_true (((LddFlow *) failed->pdata[0])->failed);
+  g_assert_cmpint (((LddFlow *) failed->pdata[0])->err, ==, 111);
+}
+
+static void
+test_state_fills_port (void)
+{
+  g_autoptr (LddFlows) t = ldd_flows_new (8, 8);
+  struct leco_event o = ev (LECO_EV_FLOW_OPEN, 5, 1, 443), s = ev (LECO_EV_FLOW_STATE, 5, 1, 443);
+  gboolean created;
+  LddFlow *f;
+
+  o.protocol = s.protocol = IPPROTO_TCP;
+  o.local_port = 0;
+  o.state = 2;
+  f = ldd_flows_open (t, &o, 1, &created);
+  g_assert_cmpuint (f->local_port, ==, 0);
+  s.local_port = 51000;
+  s.state = 1;
+  g_assert_true (ldd_flows_state (t, &s) == f);
+  g_assert_cmpuint (f->local_port, ==, 51000);
+  g_assert_cmpuint (f->tcp_state, ==, 1);
+  s.cookie = 999;
+  g_assert_null (ldd_flows_state (t, &s));
+}
+
+static struct leco_event
+blocked (guint64 cg, guint8 octet, guint16 port, guint count)
+{
+  struct leco_event e = ev (LECO_EV_BLOCKED, 1, octet, port);
+
+  e.cgroup_id = cg;
+  e.reason = LECO_REASON_NETFILTER;
+  e.count = count;
+  return e;
+}
+
+static void
+test_blocked_coalescing (void)
+{
+  g_autoptr (LddBlockedTable) t = ldd_blocked_table_new (100, 1000 /* ms */);
+  struct leco_event e = blocked (7, 1, 443, 1);
+  g_autoptr (GPtrArray) due = NULL, list = NULL;
+  gboolean now;
+  gint64 next;
+  LddBlocked *b, *b2;
+
+  b = ldd_blocked_add (t, &e, 1000000, &now);
+  g_assert_true (now);
+  g_assert_cmpuint (b->count, ==, 1);
+  /* repeats within the window: folded, not sent now */
+  e.count = 3;
+  g_assert_true (ldd_blocked_add (t, &e, 1100000, &now) == b);
+  g_assert_false (now);
+  g_assert_cmpuint (b->count, ==, 4);
+  due = ldd_blocked_take_due (t, 1500000, &next);
+  g_assert_cmpuint (due->len, ==, 0);
+  g_assert_cmpint (next, ==, 2000000);
+  g_clear_pointer (&due, g_ptr_array_unref);
+  due = ldd_blocked_take_due (t, 2000000, &next);
+  g_assert_cmpuint (due->len, ==, 1);
+  g_assert_cmpint (next, ==, 0);
+  /* quiet for a window: the next one goes out at once, same id */
+  g_assert_true (ldd_blocked_add (t, &e, 3500000, &now) == b);
+  g_assert_true (now);
+  g_assert_cmpuint (b->count, ==, 7);
+  /* another port, another cgroup: separate entries */
+  e = blocked (7, 1, 80, 1);
+  b2 = ldd_blocked_add (t, &e, 3600000, &now);
+  g_assert_true (now && b2 != b);
+  e = blocked (8, 1, 443, 1);
+  g_assert_true (ldd_blocked_add (t, &e, 3600000, &now) != b);
+  list = ldd_blocked_list (t, 0);
+  g_assert_cmpuint (list->len, ==, 3);
+  g_assert_cmpuint (ldd_blocked_total (t), ==, 9);
+}
+
+static void
+test_blocked_inbound_key (void)
+{
+  g_autoptr (LddBlockedTable) t = ldd_blocked_table_new (10, 1000);
+  gboolean now;
+
+  /* a port scan from one host: inbound attempts key on our port */
+  for (guint16 sport = 1000; sport < 1100; sport++)
+    {
+      struct leco_event e = blocked (0, 9, sport, 1);
+
+      e.direction = LECO_DIR_IN;
+      e.local_port = 22;
+      ldd_blocked_add (t, &e, 1000 + sport, &now);
+    }
+  g_autoptr (GPtrArray) list = ldd_blocked_list (t, 0);
+  g_assert_cmpuint (list->len, ==, 1);
+  g_assert_cmpuint (((LddBlocked *) list->pdata[0])->count, ==, 100);
+}
+
+static void
+test_blocked_history_bounded (void)
+{
+  g_autoptr (LddBlockedTable) t = ldd_blocked_table_new (10, 1000);
+  g_autoptr (GPtrArray) list = NULL, two = NULL;
+  gboolean now;
+
+  for (guint i = 0; i < 1000; i++)
+    {
+      struct leco_event e = blocked (i, i % 250, 1 + i, 1);
+      ldd_blocked_add (t, &e, i, &now);
+      g_assert_true (now);
+    }
+  list = ldd_blocked_list (t, 0);
+  g_assert_cmpuint (list->len, ==, 10);
+  /* newest first */
+  g_assert_cmpuint (((LddBlocked *) list->pdata[0])->first.cgroup_id, ==, 999);
+  two = ldd_blocked_list (t, 2);
+  g_assert_cmpuint (two->len, ==, 2);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/flows/open-close", test_open_close);
+  g_test_add_func ("/flows/bounded", test_bounded);
+  g_test_add_func ("/flows/evicts-idle-first", test_evicts_idle_first);
+  g_test_add_func ("/flows/close-unknown-and-fail", test_close_unknown_and_fail);
+  g_test_add_func ("/flows/state-fills-port", test_state_fills_port);
+  g_test_add_func ("/blocked/coalescing", test_blocked_coalescing);
+  g_test_add_func ("/blocked/inbound-key", test_blocked_inbound_key);
+  g_test_add_func ("/blocked/history-bounded", test_blocked_history_bounded);
+  return g_test_run ();
+}
