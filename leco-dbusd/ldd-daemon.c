@@ -11,6 +11,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <string.h>
@@ -32,6 +33,7 @@
 #define USER_CACHE_MAX 1024
 #define EXE_CACHE_MAX 4096
 #define EXE_CACHE_US (10 * G_USEC_PER_SEC)
+#define LOG_BURST 20
 
 static const GDBusErrorEntry ldd_error_entries[] = {
   { LDD_ERROR_NOT_FOUND, "org.leco.Overseer1.Error.NotFound" },
@@ -77,7 +79,33 @@ struct _LddDaemon {
   gint64 blocked_due;
   gboolean journal;
   gboolean pins_gone;
+  /* log lines: at most LOG_BURST per second, the rest counted */
+  gint64 log_window;
+  guint log_in_window;
+  guint64 log_suppressed;
+  /* work since the last tick that left freed memory behind */
+  guint churn;
 };
+
+/* Bursts (thousands of signals, a listing of every flow) free what they
+ * allocated, but glibc keeps the pages: give them back once things calm. */
+#define CHURN_TRIM 1000
+
+static void
+note_churn (LddDaemon *self, guint n)
+{
+  self->churn += n;
+}
+
+static gboolean
+trim_memory (gpointer user_data)
+{
+  LddDaemon *self = user_data;
+
+  malloc_trim (0);
+  self->churn = 0;
+  return G_SOURCE_REMOVE;
+}
 
 static void
 exe_entry_free (gpointer p)
@@ -147,6 +175,22 @@ ldd_daemon_free (LddDaemon *self)
   g_free (self);
 }
 
+/* ---- records ------------------------------------------------------------ */
+
+#define PUT(b, key, fmt, ...) g_variant_builder_add ((b), "{sv}", (key), g_variant_new ((fmt), __VA_ARGS__))
+
+/* A finished a{sv} record, flattened at once: a tree of small GVariants per
+ * key costs kilobytes per record, which a listing of every flow multiplies;
+ * serialised it is a few hundred bytes. */
+static GVariant *
+record_end (GVariantBuilder *b)
+{
+  GVariant *v = g_variant_builder_end (b);   /* floating, for the caller to sink */
+
+  g_variant_get_data (v);
+  return v;
+}
+
 /* ---- names ------------------------------------------------------------ */
 
 static const char *
@@ -201,53 +245,53 @@ protocol_name (guint8 proto, char *buf, gsize len)
 }
 
 static void
-add_cgroup (LddDaemon *self, GVariantDict *d, guint64 cgroup_id)
+add_cgroup (LddDaemon *self, GVariantBuilder *d, guint64 cgroup_id)
 {
   const LddCgroupInfo *ci = ldd_cgroups_lookup (self->cgroups, cgroup_id);
 
-  g_variant_dict_insert (d, "cgroup-id", "t", cgroup_id);
-  g_variant_dict_insert (d, "cgroup", "s", ci ? ci->path : "");
-  g_variant_dict_insert (d, "unit", "s", ci ? ci->unit : "");
-  g_variant_dict_insert (d, "slice", "s", ci ? ci->slice : "");
-  g_variant_dict_insert (d, "app-id", "s", ci ? ci->app_id : "");
+  PUT (d, "cgroup-id", "t", cgroup_id);
+  PUT (d, "cgroup", "s", ci ? ci->path : "");
+  PUT (d, "unit", "s", ci ? ci->unit : "");
+  PUT (d, "slice", "s", ci ? ci->slice : "");
+  PUT (d, "app-id", "s", ci ? ci->app_id : "");
 }
 
 static void
-add_tuple (GVariantDict *d, guint16 family, guint8 proto, guint8 dir, const guint8 *laddr, guint16 lport,
+add_tuple (GVariantBuilder *d, guint16 family, guint8 proto, guint8 dir, const guint8 *laddr, guint16 lport,
            const guint8 *raddr, guint16 rport)
 {
   char la[INET6_ADDRSTRLEN], ra[INET6_ADDRSTRLEN], pb[16];
   static const guint8 zero[LECO_ADDR_LEN];
 
-  g_variant_dict_insert (d, "protocol", "s", protocol_name (proto, pb, sizeof (pb)));
-  g_variant_dict_insert (d, "family", "s", leco_family_name (family));
-  g_variant_dict_insert (d, "direction", "s", leco_direction_name (dir));
-  g_variant_dict_insert (d, "local-address", "s",
+  PUT (d, "protocol", "s", protocol_name (proto, pb, sizeof (pb)));
+  PUT (d, "family", "s", leco_family_name (family));
+  PUT (d, "direction", "s", leco_direction_name (dir));
+  PUT (d, "local-address", "s",
                          memcmp (laddr, zero, family == AF_INET ? 4 : 16) == 0 && lport == 0
                            ? "" : leco_addr_to_string (family, laddr, la, sizeof (la)));
-  g_variant_dict_insert (d, "local-port", "q", lport);
-  g_variant_dict_insert (d, "remote-address", "s", leco_addr_to_string (family, raddr, ra, sizeof (ra)));
-  g_variant_dict_insert (d, "remote-port", "q", rport);
+  PUT (d, "local-port", "q", lport);
+  PUT (d, "remote-address", "s", leco_addr_to_string (family, raddr, ra, sizeof (ra)));
+  PUT (d, "remote-port", "q", rport);
 }
 
 static void
-add_process (LddDaemon *self, GVariantDict *d, guint32 pid, const char *comm, guint32 uid, const char *exe)
+add_process (LddDaemon *self, GVariantBuilder *d, guint32 pid, const char *comm, guint32 uid, const char *exe)
 {
-  g_variant_dict_insert (d, "pid", "u", pid);
-  g_variant_dict_insert (d, "comm", "s", comm);
-  g_variant_dict_insert (d, "exe", "s", exe ? exe : "");
-  g_variant_dict_insert (d, "uid", "u", uid);
-  g_variant_dict_insert (d, "user", "s", user_name (self, uid));
+  PUT (d, "pid", "u", pid);
+  PUT (d, "comm", "s", comm);
+  PUT (d, "exe", "s", exe ? exe : "");
+  PUT (d, "uid", "u", uid);
+  PUT (d, "user", "s", user_name (self, uid));
 }
 
 static GVariant *
 flow_dict (LddDaemon *self, const LddFlow *f)
 {
-  GVariantDict d;
+  GVariantBuilder d;
   const char *state;
 
-  g_variant_dict_init (&d, NULL);
-  g_variant_dict_insert (&d, "id", "t", f->id);
+  g_variant_builder_init (&d, G_VARIANT_TYPE_VARDICT);
+  PUT (&d, "id", "t", f->id);
   add_tuple (&d, f->family, f->protocol, f->direction, f->local_addr, f->local_port, f->remote_addr,
              f->remote_port);
   if (f->failed)
@@ -258,21 +302,21 @@ flow_dict (LddDaemon *self, const LddFlow *f)
     state = leco_tcp_state_name (f->tcp_state);
   else
     state = "active";
-  g_variant_dict_insert (&d, "state", "s", state);
+  PUT (&d, "state", "s", state);
   add_process (self, &d, f->pid, f->comm, f->uid, f->exe);
   add_cgroup (self, &d, f->cgroup_id);
-  g_variant_dict_insert (&d, "rx-bytes", "t", f->rx_bytes);
-  g_variant_dict_insert (&d, "tx-bytes", "t", f->tx_bytes);
-  g_variant_dict_insert (&d, "started", "x", f->started_us);
+  PUT (&d, "rx-bytes", "t", f->rx_bytes);
+  PUT (&d, "tx-bytes", "t", f->tx_bytes);
+  PUT (&d, "started", "x", f->started_us);
   if (f->closed)
-    g_variant_dict_insert (&d, "ended", "x", f->ended_us);
+    PUT (&d, "ended", "x", f->ended_us);
   if (f->failed)
     {
       const char *name = f->err > 0 ? strerrorname_np (f->err) : NULL;
 
-      g_variant_dict_insert (&d, "error", "s", name ? name : "");
+      PUT (&d, "error", "s", name ? name : "");
     }
-  return g_variant_dict_end (&d);
+  return record_end (&d);
 }
 
 static const char *
@@ -298,20 +342,20 @@ static GVariant *
 blocked_dict (LddDaemon *self, const LddBlocked *b)
 {
   const struct leco_event *e = &b->first;
-  GVariantDict d;
+  GVariantBuilder d;
 
-  g_variant_dict_init (&d, NULL);
-  g_variant_dict_insert (&d, "id", "t", b->id);
+  g_variant_builder_init (&d, G_VARIANT_TYPE_VARDICT);
+  PUT (&d, "id", "t", b->id);
   add_tuple (&d, e->family, e->protocol, e->direction, e->local_addr, e->local_port, e->remote_addr,
              e->remote_port);
   add_process (self, &d, e->pid, e->comm, e->uid, exe_of (self, e->pid));
   add_cgroup (self, &d, e->cgroup_id);
-  g_variant_dict_insert (&d, "reason", "s", leco_reason_name (e->reason));
-  g_variant_dict_insert (&d, "kernel-reason", "s", kernel_reason_name (e));
-  g_variant_dict_insert (&d, "count", "u", (guint32) MIN (b->count, G_MAXUINT32));
-  g_variant_dict_insert (&d, "started", "x", b->started_us);
-  g_variant_dict_insert (&d, "last-seen", "x", b->last_us);
-  return g_variant_dict_end (&d);
+  PUT (&d, "reason", "s", leco_reason_name (e->reason));
+  PUT (&d, "kernel-reason", "s", kernel_reason_name (e));
+  PUT (&d, "count", "u", (guint32) MIN (b->count, G_MAXUINT32));
+  PUT (&d, "started", "x", b->started_us);
+  PUT (&d, "last-seen", "x", b->last_us);
+  return record_end (&d);
 }
 
 /* ---- journal ------------------------------------------------------------ */
@@ -326,6 +370,32 @@ log_blocked (LddDaemon *self, const LddBlocked *b)
   const char *proto = protocol_name (e->protocol, pb, sizeof (pb));
   g_autofree char *msg = NULL;
 
+  /* a storm of distinct attempts must not become a storm of log lines */
+  {
+    gint64 sec = g_get_monotonic_time () / G_USEC_PER_SEC;
+
+    if (sec != self->log_window)
+      {
+        self->log_window = sec;
+        self->log_in_window = 0;
+      }
+    if (++self->log_in_window > LOG_BURST)
+      {
+        self->log_suppressed++;
+        return;
+      }
+  }
+  if (self->log_suppressed)
+    {
+      if (self->journal)
+        sd_journal_send ("MESSAGE=%" G_GUINT64_FORMAT " more blocked attempts not logged (rate limit); "
+                         "ListBlocked has them", self->log_suppressed,
+                         "PRIORITY=%d", 5, "SYSLOG_IDENTIFIER=leco-dbusd", NULL);
+      else
+        fprintf (stderr, "leco-dbusd: %" G_GUINT64_FORMAT " more blocked attempts not logged (rate limit); "
+                 "ListBlocked has them\n", self->log_suppressed);
+      self->log_suppressed = 0;
+    }
   leco_addr_to_string (e->family, e->remote_addr, ra, sizeof (ra));
   msg = g_strdup_printf ("blocked %s %s %s%s%s:%u by %s (%s, pid %u, unit \"%s\", %" G_GUINT64_FORMAT " attempts)",
                          leco_direction_name (e->direction), proto, e->family == AF_INET6 ? "[" : "", ra,
@@ -426,6 +496,7 @@ ldd_daemon_handle_event (LddDaemon *self, const struct leco_event *e)
 {
   gint64 now = g_get_monotonic_time ();
 
+  note_churn (self, 1);
   switch (e->type)
     {
     case LECO_EV_FLOW_OPEN:
@@ -438,7 +509,7 @@ ldd_daemon_handle_event (LddDaemon *self, const struct leco_event *e)
         f = ldd_flows_open (self->flows, e, now, &created);
         if (created)
           {
-            f->exe = g_strdup (exe_of (self, f->pid));
+            f->exe = g_ref_string_new_intern (exe_of (self, f->pid));
             if (self->exported)
               leco_overseer1_emit_connection_opened (self->skeleton, flow_dict (self, f));
           }
@@ -506,7 +577,7 @@ refresh_sockets (LddDaemon *self, gboolean announce)
 
       if (f && created)
         {
-          f->exe = g_strdup (exe_of (self, f->pid));
+          f->exe = g_ref_string_new_intern (exe_of (self, f->pid));
           if (announce && self->exported)
             leco_overseer1_emit_connection_opened (self->skeleton, flow_dict (self, f));
         }
@@ -518,17 +589,17 @@ refresh_sockets (LddDaemon *self, gboolean announce)
 static GVariant *
 traffic_dict (LddDaemon *self, guint64 id, const TrafficRow *row)
 {
-  GVariantDict d;
+  GVariantBuilder d;
 
-  g_variant_dict_init (&d, NULL);
+  g_variant_builder_init (&d, G_VARIANT_TYPE_VARDICT);
   add_cgroup (self, &d, id);
-  g_variant_dict_insert (&d, "rx-bytes", "t", row->rx);
-  g_variant_dict_insert (&d, "tx-bytes", "t", row->tx);
-  g_variant_dict_insert (&d, "rx-rate", "t", row->rx_rate);
-  g_variant_dict_insert (&d, "tx-rate", "t", row->tx_rate);
-  g_variant_dict_insert (&d, "connections", "u", row->connections);
-  g_variant_dict_insert (&d, "blocked", "t", row->blocked);
-  return g_variant_dict_end (&d);
+  PUT (&d, "rx-bytes", "t", row->rx);
+  PUT (&d, "tx-bytes", "t", row->tx);
+  PUT (&d, "rx-rate", "t", row->rx_rate);
+  PUT (&d, "tx-rate", "t", row->tx_rate);
+  PUT (&d, "connections", "u", row->connections);
+  PUT (&d, "blocked", "t", row->blocked);
+  return record_end (&d);
 }
 
 static void
@@ -558,6 +629,8 @@ ldd_daemon_traffic_tick (LddDaemon *self)
   ldd_source_drain (self->source);
   if (self->exported)
     update_properties (self);
+  if (self->churn >= CHURN_TRIM)
+    trim_memory (self);
   if (!ldd_source_read_cgroups (self->source, totals, &error))
     {
       g_warning ("%s, ignoring", error->message);
@@ -760,6 +833,9 @@ handle_list_connections (LecoOverseer1 *object, GDBusMethodInvocation *inv, GVar
   g_variant_builder_init (&out, G_VARIANT_TYPE ("aa{sv}"));
   ldd_flows_foreach_open (self->flows, list_one, &c);
   g_variant_dict_clear (&f);
+  note_churn (self, ldd_flows_open_count (self->flows));
+  if (self->churn >= CHURN_TRIM)
+    g_idle_add_full (G_PRIORITY_LOW, trim_memory, self, NULL);
   leco_overseer1_complete_list_connections (object, inv, g_variant_builder_end (&out));
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }

@@ -18,6 +18,7 @@ struct _LddFlows {
   guint max_open, max_closed;
   guint64 next_id;
   guint64 evicted;
+  gint64 evict_logged_us;
   GHashTable *by_key;        /* FlowKey* (in the flow) -> open LddFlow* */
   GHashTable *by_cookie;     /* guint64* -> GPtrArray of open flows (primary first) */
   GHashTable *by_id;         /* guint64* -> LddFlow* (open and closed) */
@@ -57,7 +58,7 @@ key_equal (gconstpointer a, gconstpointer b)
 static void
 flow_free (LddFlow *f)
 {
-  g_free (f->exe);
+  g_clear_pointer (&f->exe, g_ref_string_release);
   g_free (BOX (f));
 }
 
@@ -139,9 +140,14 @@ evict_one (LddFlows *self)
   unlink_open (self, f);
   g_hash_table_remove (self->by_id, &f->id);
   flow_free (f);
-  if (self->evicted++ % 1000 == 0)
-    g_message ("flow table full (%u open flows): evicting the longest idle, %" G_GUINT64_FORMAT
+  self->evicted++;
+  /* say it at most every 10 s */
+  if (g_get_monotonic_time () - self->evict_logged_us >= 10 * G_USEC_PER_SEC)
+    {
+      self->evict_logged_us = g_get_monotonic_time ();
+      g_message ("flow table full (%u open flows): evicting the longest idle, %" G_GUINT64_FORMAT
                " so far; raise FlowTableSize", self->max_open, self->evicted);
+    }
 }
 
 static LddFlow *
@@ -206,6 +212,22 @@ fill_from_event (LddFlow *f, const struct leco_event *e)
     f->tcp_state = e->state;
 }
 
+/* Drop the oldest closed flows past the bound.  Never called while a caller
+ * may still hold flows closed by the same call (a socket with many
+ * destinations closes them all at once). */
+static void
+trim_history (LddFlows *self)
+{
+  while (self->closed.length > self->max_closed)
+    {
+      /* links are embedded: never let GQueue free them */
+      LddFlow *old = g_queue_pop_head_link (&self->closed)->data;
+
+      g_hash_table_remove (self->by_id, &old->id);
+      flow_free (old);
+    }
+}
+
 LddFlow *
 ldd_flows_open (LddFlows *self, const struct leco_event *e, gint64 now_us, gboolean *created)
 {
@@ -213,6 +235,7 @@ ldd_flows_open (LddFlows *self, const struct leco_event *e, gint64 now_us, gbool
   LddFlow *f;
 
   memcpy (k.remote_addr, e->remote_addr, sizeof (k.remote_addr));
+  trim_history (self);
   f = g_hash_table_lookup (self->by_key, &k);
   *created = f == NULL;
   if (!f)
@@ -251,26 +274,6 @@ ldd_flows_state (LddFlows *self, const struct leco_event *e)
   return f;
 }
 
-static void
-to_history (LddFlows *self, LddFlow *f)
-{
-  if (self->max_closed == 0)
-    {
-      g_hash_table_remove (self->by_id, &f->id);
-      flow_free (f);
-      return;
-    }
-  g_queue_push_tail_link (&self->closed, &f->lru);
-  while (self->closed.length > self->max_closed)
-    {
-      /* links are embedded: never let GQueue free them */
-      LddFlow *old = g_queue_pop_head_link (&self->closed)->data;
-
-      g_hash_table_remove (self->by_id, &old->id);
-      flow_free (old);
-    }
-}
-
 GPtrArray *
 ldd_flows_close (LddFlows *self, const struct leco_event *e, gint64 now_us)
 {
@@ -278,6 +281,7 @@ ldd_flows_close (LddFlows *self, const struct leco_event *e, gint64 now_us)
   GPtrArray *a = g_hash_table_lookup (self->by_cookie, &e->cookie);
   gboolean failed = e->type == LECO_EV_FLOW_FAIL;
 
+  trim_history (self);
   if (!a)
     {
       /* opened before we started, or evicted: report what the close says */
@@ -305,7 +309,7 @@ ldd_flows_close (LddFlows *self, const struct leco_event *e, gint64 now_us)
         }
       if (!f->local_port && e->local_port)
         f->local_port = e->local_port;
-      to_history (self, f);
+      g_queue_push_tail_link (&self->closed, &f->lru);
       g_ptr_array_add (out, f);
     }
   g_ptr_array_unref (a);

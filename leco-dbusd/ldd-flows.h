@@ -23,7 +23,7 @@ typedef struct {
   guint32 uid;
   guint64 cgroup_id;
   char comm[LECO_COMM_LEN];
-  char *exe;
+  char *exe;                 /* interned (g_ref_string_new_intern), may be NULL */
   guint8 tcp_state;          /* TCP_* of the kernel, 0 for others */
   gboolean primary;
   gboolean closed;

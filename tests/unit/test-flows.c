@@ -149,6 +149,45 @@ test_state_fills_port (void)
   g_assert_null (ldd_flows_state (t, &s));
 }
 
+/* One socket, many destinations, closed at once: every closed flow stays
+ * valid for the caller even past the history bound (found by bench/daemon). */
+static void
+test_close_many_destinations (void)
+{
+  g_autoptr (LddFlows) t = ldd_flows_new (1024, 4);
+  struct leco_event c = ev (LECO_EV_FLOW_CLOSE, 9, 0, 0);
+  g_autoptr (GPtrArray) closed = NULL;
+  gboolean created;
+
+  for (guint i = 0; i < 400; i++)
+    {
+      struct leco_event o = ev (LECO_EV_FLOW_OPEN, 9, i % 250, 1000 + i);
+      ldd_flows_open (t, &o, i, &created);
+      g_assert_true (created);
+    }
+  c.tx_bytes = 400;
+  closed = ldd_flows_close (t, &c, 1000);
+  g_assert_cmpuint (closed->len, ==, 400);
+  for (guint i = 0; i < closed->len; i++)
+    {
+      LddFlow *f = closed->pdata[i];
+
+      g_assert_true (f->closed);
+      g_assert_cmpuint (f->cookie, ==, 9);
+      g_assert_cmpuint (f->tx_bytes, ==, f->primary ? 400 : 0);
+    }
+  /* the bound applies again at the next call */
+  {
+    struct leco_event o = ev (LECO_EV_FLOW_OPEN, 10, 1, 1);
+    LddFlow *first = closed->pdata[0];
+    guint64 id = first->id;
+
+    g_clear_pointer (&closed, g_ptr_array_unref);
+    ldd_flows_open (t, &o, 2000, &created);
+    g_assert_null (ldd_flows_lookup (t, id));
+  }
+}
+
 static struct leco_event
 blocked (guint64 cg, guint8 octet, guint16 port, guint count)
 {
@@ -250,6 +289,7 @@ main (int argc, char **argv)
   g_test_add_func ("/flows/evicts-idle-first", test_evicts_idle_first);
   g_test_add_func ("/flows/close-unknown-and-fail", test_close_unknown_and_fail);
   g_test_add_func ("/flows/state-fills-port", test_state_fills_port);
+  g_test_add_func ("/flows/close-many-destinations", test_close_many_destinations);
   g_test_add_func ("/blocked/coalescing", test_blocked_coalescing);
   g_test_add_func ("/blocked/inbound-key", test_blocked_inbound_key);
   g_test_add_func ("/blocked/history-bounded", test_blocked_history_bounded);
