@@ -1,0 +1,355 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Desktop notifications for blocked connections: one per (app, remote,
+ * reason), updated in place as repeats arrive; a budget of notifications per
+ * window, past which one summary ("12 more blocked connections") stands in
+ * for the rest.  Never a flood.
+ */
+#define G_LOG_DOMAIN "leco-applet"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <libnotify/notify.h>
+
+#include "leco-format.h"
+#include "leco-notifier.h"
+#include "leco-row.h"
+
+#define MAX_OPEN 256          /* notifications we keep to update in place */
+
+typedef struct {
+  LecoNotifier *self;
+  NotifyNotification *n;
+  char *key;
+  char *app;                  /* app id or unit: what "Mute this app" mutes */
+  char *summary;
+  char *icon;
+  char *endpoint;
+  char *reason;
+  guint64 count;
+  gboolean dirty;             /* count changed, not shown yet */
+} Entry;
+
+struct _LecoNotifier {
+  GObject parent;
+  GSettings *settings;
+  GHashTable *entries;        /* key -> Entry */
+  GQueue sent;                /* monotonic times of the Notify calls in the window */
+  NotifyNotification *summary;
+  guint64 suppressed;         /* blocked attempts past the budget, for the summary */
+  guint flush;
+  gboolean actions;
+  guint64 notify_calls;
+};
+
+G_DEFINE_FINAL_TYPE (LecoNotifier, leco_notifier, G_TYPE_OBJECT)
+
+enum { SIG_SHOW, N_SIGNALS };
+static guint signals[N_SIGNALS];
+
+static void
+entry_free (gpointer p)
+{
+  Entry *e = p;
+
+  g_signal_handlers_disconnect_by_data (e->n, e);
+  g_object_unref (e->n);
+  g_free (e->key);
+  g_free (e->app);
+  g_free (e->summary);
+  g_free (e->icon);
+  g_free (e->endpoint);
+  g_free (e->reason);
+  g_free (e);
+}
+
+static gint64
+window_us (LecoNotifier *self)
+{
+  return (gint64) g_settings_get_uint (self->settings, "notification-window") * G_USEC_PER_SEC;
+}
+
+/* One Notify call within the budget?  Takes it when there is one. */
+static gboolean
+take_budget (LecoNotifier *self)
+{
+  gint64 now = g_get_monotonic_time ();
+  guint burst = g_settings_get_uint (self->settings, "notification-burst");
+
+  /* a sliding window of the calls made (64-bit times stored in the pointers) */
+  while (self->sent.length && now - (gint64) (gintptr) g_queue_peek_head (&self->sent) >= window_us (self))
+    g_queue_pop_head (&self->sent);
+  if (self->sent.length >= burst)
+    return FALSE;
+  g_queue_push_tail (&self->sent, (gpointer) (gintptr) now);
+  return TRUE;
+}
+
+static void
+show (LecoNotifier *self, NotifyNotification *n)
+{
+  g_autoptr (GError) error = NULL;
+
+  self->notify_calls++;
+  if (!notify_notification_show (n, &error))
+    g_warning ("cannot show a notification: %s", error->message);
+}
+
+static char *
+body_of (Entry *e)
+{
+  if (e->count > 1)
+    return g_strdup_printf (g_dngettext (NULL, "Connection to %s %s (%" G_GUINT64_FORMAT " attempt)",
+                                         "Connection to %s %s (%" G_GUINT64_FORMAT " attempts)", e->count),
+                            e->endpoint, e->reason, e->count);
+  return g_strdup_printf (_("Connection to %s %s"), e->endpoint, e->reason);
+}
+
+static void
+show_entry (LecoNotifier *self, Entry *e)
+{
+  g_autofree char *body = body_of (e);
+
+  notify_notification_update (e->n, e->summary, body, e->icon);
+  e->dirty = FALSE;
+  show (self, e->n);
+}
+
+static gboolean on_flush (gpointer user_data);
+
+/* Past the budget: remember, and let a timer (armed only now, never while
+ * idle) send what is due once the window allows. */
+static void
+defer (LecoNotifier *self)
+{
+  if (!self->flush)
+    self->flush = g_timeout_add_seconds (MAX (1, g_settings_get_uint (self->settings, "notification-window") / 4),
+                                         on_flush, self);
+}
+
+static gboolean
+on_flush (gpointer user_data)
+{
+  LecoNotifier *self = user_data;
+  GHashTableIter it;
+  Entry *e;
+  gboolean pending = FALSE;
+
+  self->flush = 0;
+  g_hash_table_iter_init (&it, self->entries);
+  while (g_hash_table_iter_next (&it, NULL, (gpointer *) &e))
+    {
+      if (!e->dirty)
+        continue;
+      if (!take_budget (self))
+        {
+          pending = TRUE;
+          break;
+        }
+      show_entry (self, e);
+    }
+  if (self->suppressed)
+    {
+      if (take_budget (self))
+        {
+          g_autofree char *summary = g_strdup_printf (
+            g_dngettext (NULL, "%" G_GUINT64_FORMAT " more blocked connection",
+                         "%" G_GUINT64_FORMAT " more blocked connections", self->suppressed), self->suppressed);
+
+          if (!self->summary)
+            self->summary = notify_notification_new (summary, _("Open the LECO traffic window to see them all."),
+                                                     "org.leco.Overseer-attention");
+          else
+            notify_notification_update (self->summary, summary,
+                                        _("Open the LECO traffic window to see them all."),
+                                        "org.leco.Overseer-attention");
+          show (self, self->summary);
+        }
+      else
+        pending = TRUE;
+    }
+  if (pending)
+    defer (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_action (NotifyNotification *n, char *action, gpointer user_data)
+{
+  Entry *e = user_data;
+  LecoNotifier *self = e->self;
+
+  if (g_str_equal (action, "mute"))
+    {
+      g_auto (GStrv) muted = g_settings_get_strv (self->settings, "muted-apps");
+      g_autoptr (GStrvBuilder) b = g_strv_builder_new ();
+      g_auto (GStrv) next = NULL;
+
+      if (!g_strv_contains ((const char *const *) muted, e->app))
+        {
+          g_strv_builder_addv (b, (const char **) muted);
+          g_strv_builder_add (b, e->app);
+          next = g_strv_builder_end (b);
+          g_settings_set_strv (self->settings, "muted-apps", (const char *const *) next);
+        }
+      g_message ("muted notifications for \"%s\"", e->app);
+    }
+  else if (g_str_equal (action, "show") || g_str_equal (action, "default"))
+    g_signal_emit (self, signals[SIG_SHOW], 0, e->app);
+}
+
+static gboolean
+quiet (LecoNotifier *self, const char *app)
+{
+  g_auto (GStrv) muted = NULL;
+
+  if (!g_settings_get_boolean (self->settings, "notifications-enabled"))
+    return TRUE;
+  if (g_settings_get_int64 (self->settings, "paused-until") > g_get_real_time ())
+    return TRUE;
+  muted = g_settings_get_strv (self->settings, "muted-apps");
+  return g_strv_contains ((const char *const *) muted, app);
+}
+
+static const char *
+lookup_s (GVariant *d, const char *key)
+{
+  const char *v = "";
+
+  g_variant_lookup (d, key, "&s", &v);
+  return v;
+}
+
+void
+leco_notifier_blocked (LecoNotifier *self, GVariant *attempt)
+{
+  const char *app_id = lookup_s (attempt, "app-id"), *unit = lookup_s (attempt, "unit");
+  const char *comm = lookup_s (attempt, "comm"), *reason = lookup_s (attempt, "reason");
+  const char *remote = lookup_s (attempt, "remote-address"), *proto = lookup_s (attempt, "protocol");
+  const char *app = *app_id ? app_id : *unit ? unit : comm;
+  guint16 port = 0;
+  guint32 count = 1;
+  guint64 id = 0;
+  g_autofree char *key = NULL;
+  Entry *e;
+
+  g_variant_lookup (attempt, "remote-port", "q", &port);
+  g_variant_lookup (attempt, "count", "u", &count);
+  g_variant_lookup (attempt, "id", "t", &id);
+  if (quiet (self, app))
+    return;
+  key = g_strdup_printf ("%s|%s|%u|%s|%s", app, remote, port, proto, reason);
+  e = g_hash_table_lookup (self->entries, key);
+  if (e)
+    {
+      /* a repeat: update in place (same notification id) */
+      if (e->count == count && count > 1)
+        return;
+      e->count = MAX (e->count + 1, (guint64) count);
+      e->dirty = TRUE;
+      if (take_budget (self))
+        show_entry (self, e);
+      else
+        defer (self);
+      return;
+    }
+  if (!take_budget (self))
+    {
+      self->suppressed++;
+      defer (self);
+      return;
+    }
+  if (g_hash_table_size (self->entries) >= MAX_OPEN)
+    g_hash_table_remove_all (self->entries);
+  e = g_new0 (Entry, 1);
+  e->self = self;
+  e->key = g_steal_pointer (&key);
+  e->app = g_strdup (app);
+  e->count = count;
+  e->endpoint = leco_format_endpoint (remote, port, proto);
+  e->reason = g_strdup (leco_format_reason (reason));
+  {
+    g_autofree char *name = NULL;
+    g_autoptr (GIcon) icon = NULL;
+
+    leco_app_lookup (app_id, &name, &icon);
+    e->summary = g_strdup_printf (_("%s was blocked"), name ? name : app);
+    if (icon && G_IS_THEMED_ICON (icon))
+      e->icon = g_strdup (g_themed_icon_get_names (G_THEMED_ICON (icon))[0]);
+    else
+      e->icon = g_strdup ("org.leco.Overseer-attention");
+  }
+  e->n = notify_notification_new (e->summary, NULL, e->icon);
+  notify_notification_set_app_name (e->n, "LECO");
+  notify_notification_set_category (e->n, "network");
+  notify_notification_set_hint (e->n, "desktop-entry", g_variant_new_string ("org.leco.Overseer.Applet"));
+  if (self->actions)
+    {
+      notify_notification_add_action (e->n, "show", _("Show"), on_action, e, NULL);
+      notify_notification_add_action (e->n, "mute", _("Mute this app"), on_action, e, NULL);
+    }
+  g_hash_table_insert (self->entries, e->key, e);
+  show_entry (self, e);
+}
+
+void
+leco_notifier_pause (LecoNotifier *self, gboolean pause)
+{
+  g_settings_set_int64 (self->settings, "paused-until", pause ? g_get_real_time () + (gint64) 3600 * G_USEC_PER_SEC : 0);
+}
+
+gboolean
+leco_notifier_is_paused (LecoNotifier *self)
+{
+  return g_settings_get_int64 (self->settings, "paused-until") > g_get_real_time ();
+}
+
+guint64
+leco_notifier_get_calls (LecoNotifier *self)
+{
+  return self->notify_calls;
+}
+
+static void
+leco_notifier_dispose (GObject *object)
+{
+  LecoNotifier *self = LECO_NOTIFIER (object);
+
+  g_clear_handle_id (&self->flush, g_source_remove);
+  g_clear_pointer (&self->entries, g_hash_table_unref);
+  g_clear_object (&self->summary);
+  g_clear_object (&self->settings);
+  g_queue_clear (&self->sent);
+  G_OBJECT_CLASS (leco_notifier_parent_class)->dispose (object);
+}
+
+static void
+leco_notifier_class_init (LecoNotifierClass *klass)
+{
+  G_OBJECT_CLASS (klass)->dispose = leco_notifier_dispose;
+  signals[SIG_SHOW] = g_signal_new ("show", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                    G_TYPE_NONE, 1, G_TYPE_STRING);
+}
+
+static void
+leco_notifier_init (LecoNotifier *self)
+{
+  self->entries = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, entry_free);
+  g_queue_init (&self->sent);
+}
+
+LecoNotifier *
+leco_notifier_new (GSettings *settings)
+{
+  LecoNotifier *self = g_object_new (LECO_TYPE_NOTIFIER, NULL);
+  GList *caps;
+
+  self->settings = g_object_ref (settings);
+  if (!notify_is_initted ())
+    notify_init ("LECO");
+  caps = notify_get_server_caps ();
+  self->actions = g_list_find_custom (caps, "actions", (GCompareFunc) g_strcmp0) != NULL;
+  g_list_free_full (caps, g_free);
+  return self;
+}

@@ -1,0 +1,578 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The traffic popover: a borderless window near the tray (GTK4 has no
+ * free-floating popovers) with one row per cgroup, expandable to its
+ * connections.  Rows are LecoRow objects updated in place by the applet; the
+ * view only re-sorts, so scroll position and selection stay.
+ */
+#define G_LOG_DOMAIN "leco-applet"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "leco-format.h"
+#include "leco-popover.h"
+#include "leco-row.h"
+
+struct _LecoPopover {
+  GtkWindow parent;
+  LecoClient *client;
+  GListModel *rows;            /* the applet's, LecoRow per cgroup */
+  GtkCustomFilter *filter;
+  GtkFilterListModel *filtered;
+  GtkTreeListModel *tree;
+  GtkCustomSorter *sorter;
+  GtkSortListModel *sorted;
+  GtkSingleSelection *selection;
+  GtkWidget *view;
+  GtkWidget *search;
+  GtkWidget *status;
+  GtkWidget *summary;
+  char *needle;
+  gboolean was_active;
+  guint clock;                 /* relative times, only while shown */
+};
+
+G_DEFINE_FINAL_TYPE (LecoPopover, leco_popover, GTK_TYPE_WINDOW)
+
+/* ---- sorting and filtering --------------------------------------------- */
+
+static int
+by_rate (gconstpointer a, gconstpointer b, gpointer user_data)
+{
+  LecoRow *x = (LecoRow *) a, *y = (LecoRow *) b;
+  guint64 rx = leco_row_get_rx_rate (x) + leco_row_get_tx_rate (x);
+  guint64 ry = leco_row_get_rx_rate (y) + leco_row_get_tx_rate (y);
+  gint64 ax = leco_row_get_last_active (x), ay = leco_row_get_last_active (y);
+
+  if (rx != ry)
+    return rx > ry ? -1 : 1;
+  if (ax != ay)
+    return ax > ay ? -1 : 1;
+  return g_utf8_collate (leco_row_get_title (x), leco_row_get_title (y));
+}
+
+static gboolean
+matches (gpointer item, gpointer user_data)
+{
+  LecoPopover *self = user_data;
+  LecoRow *row = item;
+  g_autofree char *hay = NULL;
+
+  if (!self->needle || !*self->needle)
+    return TRUE;
+  hay = g_utf8_casefold (g_strjoin (" ", leco_row_get_title (row), leco_row_get_subtitle (row),
+                                    leco_row_get_app_id (row), NULL), -1);
+  return strstr (hay, self->needle) != NULL;
+}
+
+static void
+on_search_changed (GtkSearchEntry *entry, LecoPopover *self)
+{
+  g_free (self->needle);
+  self->needle = g_utf8_casefold (gtk_editable_get_text (GTK_EDITABLE (entry)), -1);
+  gtk_filter_changed (GTK_FILTER (self->filter), GTK_FILTER_CHANGE_DIFFERENT);
+}
+
+/* ---- connections under a row ------------------------------------------- */
+
+static void
+on_connections (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  g_autoptr (LecoRow) row = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GVariant) list = leco_client_list_connections_finish (LECO_CLIENT (source), res, &error);
+  g_autoptr (GPtrArray) items = g_ptr_array_new_with_free_func (g_object_unref);
+  GListStore *children = leco_row_get_children (row);
+  GVariantIter it;
+  GVariant *rec;
+
+  if (!list)
+    {
+      g_debug ("connections of cgroup %" G_GUINT64_FORMAT ": %s", leco_row_get_cgroup_id (row), error->message);
+      return;
+    }
+  g_variant_iter_init (&it, list);
+  while ((rec = g_variant_iter_next_value (&it)))
+    {
+      g_ptr_array_add (items, leco_row_new_connection (rec));
+      g_variant_unref (rec);
+    }
+  g_list_store_splice (children, 0, g_list_model_get_n_items (G_LIST_MODEL (children)), items->pdata, items->len);
+}
+
+static void
+fetch_children (LecoPopover *self, LecoRow *row)
+{
+  leco_client_list_connections (self->client, leco_row_get_cgroup_id (row), NULL, on_connections,
+                                g_object_ref (row));
+}
+
+static GListModel *
+create_children (gpointer item, gpointer user_data)
+{
+  LecoRow *row = item;
+
+  if (!leco_row_is_cgroup (row))
+    return NULL;
+  /* filled when expanded: asking the daemon for every row would cost a call each */
+  return g_object_ref (G_LIST_MODEL (leco_row_get_children (row)));
+}
+
+static void
+on_expanded (GtkTreeListRow *trow, GParamSpec *pspec, LecoPopover *self)
+{
+  if (gtk_tree_list_row_get_expanded (trow))
+    fetch_children (self, gtk_tree_list_row_get_item (trow));
+}
+
+/* ---- cells --------------------------------------------------------------- */
+
+typedef char *(*CellText) (LecoRow *row);
+
+static char *text_down (LecoRow *r) { return leco_format_rate (leco_row_get_rx_rate (r)); }
+static char *text_up (LecoRow *r) { return leco_format_rate (leco_row_get_tx_rate (r)); }
+
+static char *
+text_total (LecoRow *r)
+{
+  g_autofree char *rx = leco_format_bytes (leco_row_get_rx_bytes (r));
+  g_autofree char *tx = leco_format_bytes (leco_row_get_tx_bytes (r));
+
+  return g_strdup_printf ("↓ %s  ↑ %s", rx, tx);
+}
+
+static char *
+text_conns (LecoRow *r)
+{
+  return leco_row_is_cgroup (r) ? g_strdup_printf ("%u", leco_row_get_connections (r)) : g_strdup ("");
+}
+
+static char *
+text_blocked (LecoRow *r)
+{
+  return leco_row_is_cgroup (r) && leco_row_get_blocked (r) ? g_strdup_printf ("%" G_GUINT64_FORMAT,
+                                                                               leco_row_get_blocked (r))
+                                                            : g_strdup ("");
+}
+
+static char *
+text_active (LecoRow *r)
+{
+  return leco_format_relative (leco_row_get_last_active (r), g_get_real_time ());
+}
+
+static LecoRow *
+item_row (GtkListItem *item)
+{
+  GtkTreeListRow *trow = gtk_list_item_get_item (item);
+
+  return trow ? gtk_tree_list_row_get_item (trow) : NULL;
+}
+
+static void
+refresh_label (GObject *obj, GParamSpec *pspec, GtkListItem *item)
+{
+  CellText fn = g_object_get_data (G_OBJECT (item), "leco-text");
+  GtkWidget *label = gtk_list_item_get_child (item);
+  LecoRow *row = item_row (item);
+  g_autofree char *text = row ? fn (row) : NULL;
+
+  gtk_label_set_text (GTK_LABEL (label), text ? text : "");
+}
+
+static void
+text_setup (GtkSignalListItemFactory *f, GtkListItem *item, gpointer fn)
+{
+  GtkWidget *label = gtk_label_new (NULL);
+
+  gtk_label_set_xalign (GTK_LABEL (label), 1.0);
+  gtk_widget_add_css_class (label, "numeric");
+  g_object_set_data (G_OBJECT (item), "leco-text", fn);
+  gtk_list_item_set_child (item, label);
+}
+
+static void
+text_bind (GtkSignalListItemFactory *f, GtkListItem *item, gpointer fn)
+{
+  LecoRow *row = item_row (item);
+
+  refresh_label (NULL, NULL, item);
+  if (row)
+    g_signal_connect_object (row, "notify", G_CALLBACK (refresh_label), item, 0);
+  g_object_set_data_full (G_OBJECT (item), "leco-row", row ? g_object_ref (row) : NULL, g_object_unref);
+}
+
+static void
+any_unbind (GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
+{
+  LecoRow *row = g_object_get_data (G_OBJECT (item), "leco-row");
+
+  if (row)
+    g_signal_handlers_disconnect_by_data (row, item);
+  g_object_set_data (G_OBJECT (item), "leco-row", NULL);
+}
+
+static GtkColumnViewColumn *
+text_column (const char *title, CellText fn)
+{
+  GtkListItemFactory *f = gtk_signal_list_item_factory_new ();
+
+  g_signal_connect (f, "setup", G_CALLBACK (text_setup), fn);
+  g_signal_connect (f, "bind", G_CALLBACK (text_bind), fn);
+  g_signal_connect (f, "unbind", G_CALLBACK (any_unbind), NULL);
+  return gtk_column_view_column_new (title, f);
+}
+
+/* the name column: expander, icon, title over a dim subtitle */
+static void
+name_setup (GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
+{
+  GtkWidget *expander = gtk_tree_expander_new ();
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 8);
+  GtkWidget *texts = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+  GtkWidget *icon = gtk_image_new ();
+  GtkWidget *title = gtk_label_new (NULL), *sub = gtk_label_new (NULL);
+
+  gtk_image_set_pixel_size (GTK_IMAGE (icon), 24);
+  gtk_label_set_xalign (GTK_LABEL (title), 0);
+  gtk_label_set_xalign (GTK_LABEL (sub), 0);
+  gtk_label_set_ellipsize (GTK_LABEL (title), PANGO_ELLIPSIZE_END);
+  gtk_label_set_ellipsize (GTK_LABEL (sub), PANGO_ELLIPSIZE_MIDDLE);
+  gtk_widget_add_css_class (sub, "dim-label");
+  gtk_widget_add_css_class (sub, "caption");
+  gtk_box_append (GTK_BOX (texts), title);
+  gtk_box_append (GTK_BOX (texts), sub);
+  gtk_box_append (GTK_BOX (box), icon);
+  gtk_box_append (GTK_BOX (box), texts);
+  gtk_tree_expander_set_child (GTK_TREE_EXPANDER (expander), box);
+  g_object_set_data (G_OBJECT (item), "icon", icon);
+  g_object_set_data (G_OBJECT (item), "title", title);
+  g_object_set_data (G_OBJECT (item), "sub", sub);
+  gtk_list_item_set_child (item, expander);
+}
+
+static void
+refresh_name (GObject *obj, GParamSpec *pspec, GtkListItem *item)
+{
+  LecoRow *row = item_row (item);
+
+  if (!row)
+    return;
+  gtk_image_set_from_gicon (g_object_get_data (G_OBJECT (item), "icon"), leco_row_get_icon (row));
+  gtk_label_set_text (g_object_get_data (G_OBJECT (item), "title"), leco_row_get_title (row));
+  gtk_label_set_text (g_object_get_data (G_OBJECT (item), "sub"), leco_row_get_subtitle (row));
+}
+
+static void
+name_bind (GtkSignalListItemFactory *f, GtkListItem *item, LecoPopover *self)
+{
+  GtkTreeListRow *trow = gtk_list_item_get_item (item);
+  LecoRow *row = item_row (item);
+
+  gtk_tree_expander_set_list_row (GTK_TREE_EXPANDER (gtk_list_item_get_child (item)), trow);
+  refresh_name (NULL, NULL, item);
+  if (row)
+    {
+      g_signal_connect_object (row, "notify::title", G_CALLBACK (refresh_name), item, 0);
+      g_signal_connect_object (row, "notify::icon", G_CALLBACK (refresh_name), item, 0);
+    }
+  if (trow && !g_object_get_data (G_OBJECT (trow), "leco-watched"))
+    {
+      g_object_set_data (G_OBJECT (trow), "leco-watched", GINT_TO_POINTER (1));
+      g_signal_connect_object (trow, "notify::expanded", G_CALLBACK (on_expanded), self, 0);
+    }
+  g_object_set_data_full (G_OBJECT (item), "leco-row", row ? g_object_ref (row) : NULL, g_object_unref);
+}
+
+/* the sparkline of the last minutes */
+static void
+draw_spark (GtkDrawingArea *area, cairo_t *cr, int w, int h, gpointer data)
+{
+  GtkListItem *item = data;
+  LecoRow *row = item_row (item);
+  const guint64 *hist;
+  guint n, start;
+  guint64 max = 1;
+
+  if (!row || !leco_row_is_cgroup (row))
+    return;
+  hist = leco_row_get_history (row, &n, &start);
+  if (n < 2)
+    return;
+  for (guint i = 0; i < n; i++)
+    max = MAX (max, hist[(start + i) % LECO_ROW_HISTORY]);
+  cairo_set_line_width (cr, 1.5);
+  cairo_set_source_rgba (cr, 0.21, 0.52, 0.89, 1.0);
+  for (guint i = 0; i < n; i++)
+    {
+      double x = w - (double) (n - 1 - i) * w / (LECO_ROW_HISTORY - 1);
+      double y = h - 1 - (double) hist[(start + i) % LECO_ROW_HISTORY] * (h - 2) / max;
+
+      if (i == 0)
+        cairo_move_to (cr, x, y);
+      else
+        cairo_line_to (cr, x, y);
+    }
+  cairo_stroke (cr);
+}
+
+static void
+spark_setup (GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
+{
+  GtkWidget *area = gtk_drawing_area_new ();
+
+  gtk_drawing_area_set_content_width (GTK_DRAWING_AREA (area), 90);
+  gtk_drawing_area_set_content_height (GTK_DRAWING_AREA (area), 22);
+  gtk_drawing_area_set_draw_func (GTK_DRAWING_AREA (area), draw_spark, item, NULL);
+  gtk_list_item_set_child (item, area);
+}
+
+static void
+redraw (GObject *obj, GParamSpec *pspec, GtkListItem *item)
+{
+  gtk_widget_queue_draw (gtk_list_item_get_child (item));
+}
+
+static void
+spark_bind (GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
+{
+  LecoRow *row = item_row (item);
+
+  if (row)
+    g_signal_connect_object (row, "notify::last-active", G_CALLBACK (redraw), item, 0);
+  g_object_set_data_full (G_OBJECT (item), "leco-row", row ? g_object_ref (row) : NULL, g_object_unref);
+  gtk_widget_queue_draw (gtk_list_item_get_child (item));
+}
+
+/* ---- window -------------------------------------------------------------- */
+
+static gboolean
+on_clock (gpointer user_data)
+{
+  LecoPopover *self = user_data;
+
+  /* relative times and a fresh order, only while someone looks */
+  gtk_sorter_changed (GTK_SORTER (self->sorter), GTK_SORTER_CHANGE_DIFFERENT);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+on_active (GtkWindow *window, GParamSpec *pspec, LecoPopover *self)
+{
+  if (gtk_window_is_active (window))
+    self->was_active = TRUE;
+  else if (self->was_active)
+    gtk_widget_set_visible (GTK_WIDGET (self), FALSE);
+}
+
+static void
+on_visible (GtkWidget *widget, GParamSpec *pspec, LecoPopover *self)
+{
+  if (gtk_widget_get_visible (widget))
+    {
+      if (!self->clock)
+        self->clock = g_timeout_add_seconds (10, on_clock, self);
+      gtk_sorter_changed (GTK_SORTER (self->sorter), GTK_SORTER_CHANGE_DIFFERENT);
+    }
+  else
+    {
+      self->was_active = FALSE;
+      g_clear_handle_id (&self->clock, g_source_remove);
+    }
+}
+
+static gboolean
+close_cb (GtkWidget *widget, GVariant *args, gpointer user_data)
+{
+  gtk_widget_set_visible (widget, FALSE);
+  return TRUE;
+}
+
+static void
+leco_popover_dispose (GObject *object)
+{
+  LecoPopover *self = LECO_POPOVER (object);
+
+  g_clear_handle_id (&self->clock, g_source_remove);
+  g_clear_object (&self->selection);
+  g_clear_object (&self->client);
+  g_clear_object (&self->rows);
+  G_OBJECT_CLASS (leco_popover_parent_class)->dispose (object);
+}
+
+static void
+leco_popover_finalize (GObject *object)
+{
+  g_free (LECO_POPOVER (object)->needle);
+  G_OBJECT_CLASS (leco_popover_parent_class)->finalize (object);
+}
+
+static void
+leco_popover_class_init (LecoPopoverClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = leco_popover_dispose;
+  object_class->finalize = leco_popover_finalize;
+  gtk_widget_class_add_binding (widget_class, GDK_KEY_Escape, 0, close_cb, NULL);
+}
+
+static void
+leco_popover_init (LecoPopover *self)
+{
+}
+
+static void
+add_column (LecoPopover *self, GtkColumnViewColumn *col, gboolean expand)
+{
+  gtk_column_view_column_set_expand (col, expand);
+  gtk_column_view_column_set_resizable (col, TRUE);
+  gtk_column_view_append_column (GTK_COLUMN_VIEW (self->view), col);
+  g_object_unref (col);
+}
+
+LecoPopover *
+leco_popover_new (GtkApplication *app, LecoClient *client, GListModel *rows)
+{
+  LecoPopover *self = g_object_new (LECO_TYPE_POPOVER, "application", app, "title", _("LECO — network traffic"),
+                                    "decorated", FALSE, "default-width", 780, "default-height", 460,
+                                    "hide-on-close", TRUE, NULL);
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
+  GtkWidget *top = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 8);
+  GtkWidget *scroll = gtk_scrolled_window_new ();
+  GtkListItemFactory *f;
+  GtkColumnViewColumn *col;
+
+  self->client = g_object_ref (client);
+  self->rows = g_object_ref (rows);
+  self->filter = gtk_custom_filter_new (matches, self, NULL);
+  self->filtered = gtk_filter_list_model_new (g_object_ref (rows), GTK_FILTER (self->filter));
+  self->tree = gtk_tree_list_model_new (G_LIST_MODEL (self->filtered), FALSE, FALSE, create_children, self, NULL);
+  self->sorter = gtk_custom_sorter_new (by_rate, NULL, NULL);
+  self->sorted = gtk_sort_list_model_new (G_LIST_MODEL (self->tree),
+                                          GTK_SORTER (gtk_tree_list_row_sorter_new (g_object_ref (GTK_SORTER (self->sorter)))));
+  self->selection = gtk_single_selection_new (G_LIST_MODEL (g_object_ref (self->sorted)));
+  gtk_single_selection_set_autoselect (self->selection, FALSE);
+  gtk_single_selection_set_can_unselect (self->selection, TRUE);
+
+  gtk_widget_set_margin_start (box, 8);
+  gtk_widget_set_margin_end (box, 8);
+  gtk_widget_set_margin_top (box, 8);
+  gtk_widget_set_margin_bottom (box, 8);
+  self->search = gtk_search_entry_new ();
+  gtk_widget_set_hexpand (self->search, TRUE);
+  g_signal_connect (self->search, "search-changed", G_CALLBACK (on_search_changed), self);
+  self->summary = gtk_label_new (NULL);
+  gtk_widget_add_css_class (self->summary, "dim-label");
+  gtk_box_append (GTK_BOX (top), self->search);
+  gtk_box_append (GTK_BOX (top), self->summary);
+  self->status = gtk_label_new (NULL);
+  gtk_label_set_wrap (GTK_LABEL (self->status), TRUE);
+  gtk_label_set_selectable (GTK_LABEL (self->status), TRUE);
+  gtk_label_set_xalign (GTK_LABEL (self->status), 0);
+  gtk_widget_add_css_class (self->status, "error");
+  gtk_widget_set_visible (self->status, FALSE);
+
+  self->view = gtk_column_view_new (GTK_SELECTION_MODEL (g_object_ref (self->selection)));
+  gtk_column_view_set_show_row_separators (GTK_COLUMN_VIEW (self->view), TRUE);
+  f = gtk_signal_list_item_factory_new ();
+  g_signal_connect (f, "setup", G_CALLBACK (name_setup), NULL);
+  g_signal_connect (f, "bind", G_CALLBACK (name_bind), self);
+  g_signal_connect (f, "unbind", G_CALLBACK (any_unbind), NULL);
+  col = gtk_column_view_column_new (_("Application"), f);
+  gtk_column_view_column_set_fixed_width (col, 250);
+  add_column (self, col, TRUE);
+  add_column (self, text_column (_("Down"), text_down), FALSE);
+  add_column (self, text_column (_("Up"), text_up), FALSE);
+  add_column (self, text_column (_("Total"), text_total), FALSE);
+  add_column (self, text_column (_("Connections"), text_conns), FALSE);
+  add_column (self, text_column (_("Blocked"), text_blocked), FALSE);
+  f = gtk_signal_list_item_factory_new ();
+  g_signal_connect (f, "setup", G_CALLBACK (spark_setup), NULL);
+  g_signal_connect (f, "bind", G_CALLBACK (spark_bind), NULL);
+  g_signal_connect (f, "unbind", G_CALLBACK (any_unbind), NULL);
+  col = gtk_column_view_column_new (_("Activity"), f);
+  add_column (self, col, FALSE);
+  add_column (self, text_column (_("Last active"), text_active), FALSE);
+
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scroll), self->view);
+  gtk_widget_set_vexpand (scroll, TRUE);
+  gtk_box_append (GTK_BOX (box), top);
+  gtk_box_append (GTK_BOX (box), self->status);
+  gtk_box_append (GTK_BOX (box), scroll);
+  gtk_window_set_child (GTK_WINDOW (self), box);
+
+  g_signal_connect (self, "notify::is-active", G_CALLBACK (on_active), self);
+  g_signal_connect (self, "notify::visible", G_CALLBACK (on_visible), self);
+  return self;
+}
+
+void
+leco_popover_refresh (LecoPopover *self, guint64 rx_rate, guint64 tx_rate)
+{
+  g_autofree char *down = leco_format_rate (rx_rate), *up = leco_format_rate (tx_rate);
+  g_autofree char *text = g_strdup_printf ("↓ %s  ↑ %s", down, up);
+
+  gtk_label_set_text (GTK_LABEL (self->summary), text);
+  if (gtk_widget_get_visible (GTK_WIDGET (self)))
+    gtk_sorter_changed (GTK_SORTER (self->sorter), GTK_SORTER_CHANGE_DIFFERENT);
+}
+
+void
+leco_popover_set_status (LecoPopover *self, const char *message)
+{
+  gtk_label_set_text (GTK_LABEL (self->status), message ? message : "");
+  gtk_widget_set_visible (self->status, message && *message);
+}
+
+void
+leco_popover_focus (LecoPopover *self, const char *app_or_unit)
+{
+  GListModel *m = G_LIST_MODEL (self->sorted);
+
+  gtk_editable_set_text (GTK_EDITABLE (self->search), "");
+  for (guint i = 0; app_or_unit && i < g_list_model_get_n_items (m); i++)
+    {
+      g_autoptr (GtkTreeListRow) trow = g_list_model_get_item (m, i);
+      LecoRow *row = gtk_tree_list_row_get_item (trow);
+
+      if (g_strcmp0 (leco_row_get_app_id (row), app_or_unit) == 0 ||
+          g_strcmp0 (leco_row_get_unit (row), app_or_unit) == 0)
+        {
+          gtk_single_selection_set_selected (self->selection, i);
+          gtk_tree_list_row_set_expanded (trow, TRUE);
+          break;
+        }
+    }
+}
+
+/* Test hook: the rows as the view has them, one JSON object a line. */
+void
+leco_popover_dump (LecoPopover *self, GString *out)
+{
+  GListModel *m = G_LIST_MODEL (self->sorted);
+
+  for (guint i = 0; i < g_list_model_get_n_items (m); i++)
+    {
+      g_autoptr (GtkTreeListRow) trow = g_list_model_get_item (m, i);
+      LecoRow *row = gtk_tree_list_row_get_item (trow);
+      g_autofree char *title = g_strescape (leco_row_get_title (row), NULL);
+      g_autofree char *sub = g_strescape (leco_row_get_subtitle (row), NULL);
+
+      g_string_append_printf (out,
+                              "{\"depth\": %u, \"cgroup-id\": %" G_GUINT64_FORMAT ", \"title\": \"%s\", "
+                              "\"subtitle\": \"%s\", \"rx-bytes\": %" G_GUINT64_FORMAT ", \"tx-bytes\": %"
+                              G_GUINT64_FORMAT ", \"rx-rate\": %" G_GUINT64_FORMAT ", \"tx-rate\": %"
+                              G_GUINT64_FORMAT ", \"connections\": %u, \"blocked\": %" G_GUINT64_FORMAT
+                              ", \"selected\": %s, \"expanded\": %s}\n",
+                              gtk_tree_list_row_get_depth (trow), leco_row_get_cgroup_id (row), title, sub,
+                              leco_row_get_rx_bytes (row), leco_row_get_tx_bytes (row),
+                              leco_row_get_rx_rate (row), leco_row_get_tx_rate (row),
+                              leco_row_get_connections (row), leco_row_get_blocked (row),
+                              gtk_single_selection_get_selected (self->selection) == i ? "true" : "false",
+                              gtk_tree_list_row_get_expanded (trow) ? "true" : "false");
+    }
+}
