@@ -10,7 +10,7 @@ what=${1:-build}
 export DEBIAN_FRONTEND=noninteractive
 
 build="clang llvm libbpf-dev libelf-dev zlib1g-dev meson ninja-build pkg-config gcc libc6-dev
-       libsystemd-dev libglib2.0-dev liburing-dev"
+       libsystemd-dev libglib2.0-dev liburing-dev libgtk-4-dev libnotify-dev libdbusmenu-glib-dev"
 run="dbus libglib2.0-bin systemd passwd"
 test="python3 nftables iproute2 util-linux libxml2-utils"
 bench="iperf3"
