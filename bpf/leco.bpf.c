@@ -702,6 +702,7 @@ int connect_exit(struct trace_event_raw_sys_exit *ctx)
 		e.netns = BPF_CORE_READ(task, nsproxy, net_ns, ns.inum);
 	}
 	cgroup_add(e.cgroup_id, 0, 0, 0, 0, 0, 1);
+	stat_inc(LECO_STAT_DENIED);
 	emit(&e, true);
 done:
 	bpf_map_delete_elem(&connects, &id);

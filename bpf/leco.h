@@ -66,6 +66,7 @@ enum leco_stat {
 	LECO_STAT_DROPS_SEEN,        /* policy drops seen (before coalescing) */
 	LECO_STAT_DROPS_COALESCED,   /* policy drops folded into an earlier event */
 	LECO_STAT_NO_STORAGE,        /* socket storage could not be created */
+	LECO_STAT_DENIED,            /* connect() calls denied (EPERM/EACCES) */
 	LECO_STAT_MAX,
 };
 

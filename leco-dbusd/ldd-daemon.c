@@ -270,7 +270,9 @@ add_tuple (GVariantBuilder *d, guint16 family, guint8 proto, guint8 dir, const g
                          memcmp (laddr, zero, family == AF_INET ? 4 : 16) == 0 && lport == 0
                            ? "" : leco_addr_to_string (family, laddr, la, sizeof (la)));
   PUT (d, "local-port", "q", lport);
-  PUT (d, "remote-address", "s", leco_addr_to_string (family, raddr, ra, sizeof (ra)));
+  PUT (d, "remote-address", "s",
+       memcmp (raddr, zero, family == AF_INET ? 4 : 16) == 0 && rport == 0
+         ? "" : leco_addr_to_string (family, raddr, ra, sizeof (ra)));
   PUT (d, "remote-port", "q", rport);
 }
 
@@ -556,13 +558,44 @@ on_event (const struct leco_event *e, gpointer user_data)
   ldd_daemon_handle_event (user_data, e);
 }
 
+/* Flows of an unconnected socket found alive at start: one per destination
+ * the kernel announced for it (the socket itself has no peer). */
+static void
+open_dests (LddDaemon *self, const struct leco_sock_rec *r, GArray *dests, gint64 now, gboolean announce)
+{
+  for (guint i = 0; i < dests->len; i++)
+    {
+      const struct leco_dest_key *k = &g_array_index (dests, struct leco_dest_key, i);
+      struct leco_event e = {
+        .type = LECO_EV_FLOW_OPEN, .family = k->family, .protocol = r->protocol, .direction = LECO_DIR_OUT,
+        .pid = r->s.pid, .uid = r->s.uid, .cookie = r->s.cookie, .cgroup_id = r->s.cgroup_id,
+        .local_port = r->local_port, .remote_port = k->remote_port, .netns = r->netns,
+      };
+      gboolean created;
+      LddFlow *f;
+
+      memcpy (e.local_addr, r->local_addr, sizeof (e.local_addr));
+      memcpy (e.remote_addr, k->remote_addr, sizeof (e.remote_addr));
+      memcpy (e.comm, r->s.comm, sizeof (e.comm));
+      f = ldd_flows_open (self->flows, &e, now, &created);
+      if (created)
+        {
+          f->exe = g_ref_string_new_intern (exe_of (self, f->pid));
+          if (announce && self->exported)
+            leco_overseer1_emit_connection_opened (self->skeleton, flow_dict (self, f));
+        }
+    }
+}
+
 /* Live byte counts and sockets opened before we started, from the kernel. */
 static void
 refresh_sockets (LddDaemon *self, gboolean announce)
 {
   g_autoptr (GArray) socks = g_array_new (FALSE, FALSE, sizeof (struct leco_sock_rec));
   g_autoptr (GError) error = NULL;
+  g_autoptr (GHashTable) dests = NULL;
   gint64 now = g_get_monotonic_time ();
+  static const guint8 zero[LECO_ADDR_LEN];
 
   if (!ldd_source_read_sockets (self->source, socks, &error))
     {
@@ -573,8 +606,20 @@ refresh_sockets (LddDaemon *self, gboolean announce)
     {
       const struct leco_sock_rec *r = &g_array_index (socks, struct leco_sock_rec, i);
       gboolean created;
-      LddFlow *f = ldd_flows_apply_socket (self->flows, r, now, &created);
+      LddFlow *f;
 
+      if (!ldd_flows_has_socket (self->flows, r->s.cookie) && (r->s.flags & LECO_F_ANNOUNCED) &&
+          r->remote_port == 0 && memcmp (r->remote_addr, zero, sizeof (zero)) == 0)
+        {
+          GArray *mine;
+
+          if (!dests)
+            dests = ldd_source_read_dests (self->source);
+          mine = g_hash_table_lookup (dests, &r->s.cookie);
+          if (mine)
+            open_dests (self, r, mine, now, announce);
+        }
+      f = ldd_flows_apply_socket (self->flows, r, now, &created);
       if (f && created)
         {
           f->exe = g_ref_string_new_intern (exe_of (self, f->pid));
@@ -609,8 +654,11 @@ update_properties (LddDaemon *self)
 
   if (leco_overseer1_get_events_lost (self->skeleton) != lost)
     leco_overseer1_set_events_lost (self->skeleton, lost);
-  if (leco_overseer1_get_blocked_total (self->skeleton) != ldd_blocked_total (self->blocked))
-    leco_overseer1_set_blocked_total (self->skeleton, ldd_blocked_total (self->blocked));
+  guint64 blocked = ldd_source_blocked_total (self->source);
+
+  /* the kernel's count: since the hooks were loaded, across daemon restarts */
+  if (leco_overseer1_get_blocked_total (self->skeleton) != blocked)
+    leco_overseer1_set_blocked_total (self->skeleton, blocked);
   if (leco_overseer1_get_flows_evicted (self->skeleton) != ldd_flows_evicted (self->flows))
     leco_overseer1_set_flows_evicted (self->skeleton, ldd_flows_evicted (self->flows));
 }
@@ -648,10 +696,13 @@ ldd_daemon_traffic_tick (LddDaemon *self)
       };
 
       g_hash_table_add (seen, (gpointer) &t->cgroup_id);
-      if (old && dt > 0)
+      /* a cgroup new since the last tick moved all its bytes within it */
+      if (dt > 0)
         {
-          row.rx_rate = row.rx >= old->rx ? (row.rx - old->rx) * G_USEC_PER_SEC / dt : 0;
-          row.tx_rate = row.tx >= old->tx ? (row.tx - old->tx) * G_USEC_PER_SEC / dt : 0;
+          guint64 orx = old ? old->rx : 0, otx = old ? old->tx : 0;
+
+          row.rx_rate = row.rx >= orx ? (row.rx - orx) * G_USEC_PER_SEC / dt : 0;
+          row.tx_rate = row.tx >= otx ? (row.tx - otx) * G_USEC_PER_SEC / dt : 0;
         }
       if (old && old->rx == row.rx && old->tx == row.tx && old->blocked == row.blocked &&
           old->connections == row.connections && old->rx_rate == row.rx_rate && old->tx_rate == row.tx_rate)

@@ -347,6 +347,12 @@ ldd_flows_apply_socket (LddFlows *self, const struct leco_sock_rec *r, gint64 no
   return f;
 }
 
+gboolean
+ldd_flows_has_socket (LddFlows *self, guint64 cookie)
+{
+  return primary (self, cookie) != NULL;
+}
+
 LddFlow *
 ldd_flows_lookup (LddFlows *self, guint64 id)
 {

@@ -55,6 +55,7 @@ GPtrArray *ldd_flows_close (LddFlows *self, const struct leco_event *e, gint64 n
 LddFlow *ldd_flows_apply_socket (LddFlows *self, const struct leco_sock_rec *r, gint64 now_us, gboolean *created);
 
 LddFlow *ldd_flows_lookup (LddFlows *self, guint64 id);
+gboolean ldd_flows_has_socket (LddFlows *self, guint64 cookie);
 /* Open flows, oldest first. */
 void ldd_flows_foreach_open (LddFlows *self, GFunc func, gpointer user_data);
 guint ldd_flows_open_count (LddFlows *self);

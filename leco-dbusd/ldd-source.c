@@ -25,7 +25,7 @@
 G_DEFINE_QUARK (ldd-source-error-quark, ldd_source_error)
 
 struct _LddSource {
-  int events_fd, meta_fd, stats_fd, cgroups_fd;
+  int events_fd, meta_fd, stats_fd, cgroups_fd, dests_fd;
   int iter_link_fd;           /* fd store: the iterator link */
   char *iter_path;            /* pins: the iterator pin, opened per read */
   char *pin_dir;
@@ -52,6 +52,7 @@ static const struct {
   { "stats", BPF_MAP_TYPE_PERCPU_ARRAY, 4, 8, G_STRUCT_OFFSET (LddSource, stats_fd) },
   { "cgroup_stats", BPF_MAP_TYPE_LRU_PERCPU_HASH, 8, sizeof (struct leco_cgroup_stats),
     G_STRUCT_OFFSET (LddSource, cgroups_fd) },
+  { "dests", BPF_MAP_TYPE_LRU_HASH, sizeof (struct leco_dest_key), 8, G_STRUCT_OFFSET (LddSource, dests_fd) },
 };
 
 #define MAP_FD(self, i) (*(int *) ((char *) (self) + maps[i].fd_offset))
@@ -61,7 +62,7 @@ source_alloc (void)
 {
   LddSource *self = g_new0 (LddSource, 1);
 
-  self->events_fd = self->meta_fd = self->stats_fd = self->cgroups_fd = -1;
+  self->events_fd = self->meta_fd = self->stats_fd = self->cgroups_fd = self->dests_fd = -1;
   self->iter_link_fd = -1;
   self->ncpus = libbpf_num_possible_cpus ();
   return self;
@@ -360,6 +361,52 @@ guint64
 ldd_source_malformed (LddSource *self)
 {
   return self->malformed;
+}
+
+static guint64
+stat_sum (LddSource *self, __u32 key)
+{
+  guint64 v = 0;
+
+  if (!sum_percpu (self, self->stats_fd, &key, sizeof (guint64), &v, 1))
+    v = 0;
+  return v;
+}
+
+guint64
+ldd_source_blocked_total (LddSource *self)
+{
+  return stat_sum (self, LECO_STAT_DROPS_SEEN) + stat_sum (self, LECO_STAT_DENIED);
+}
+
+static void
+array_free (gpointer p)
+{
+  g_array_unref (p);
+}
+
+GHashTable *
+ldd_source_read_dests (LddSource *self)
+{
+  GHashTable *out = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, array_free);
+  struct leco_dest_key key, next;
+  void *prev = NULL;
+  guint n = 0;
+
+  while (bpf_map_get_next_key (self->dests_fd, prev, &next) == 0 && n++ < (1u << 20))
+    {
+      GArray *a = g_hash_table_lookup (out, &next.cookie);
+
+      if (!a)
+        {
+          a = g_array_new (FALSE, FALSE, sizeof (struct leco_dest_key));
+          g_hash_table_insert (out, g_memdup2 (&next.cookie, sizeof (next.cookie)), a);
+        }
+      g_array_append_val (a, next);
+      key = next;
+      prev = &key;
+    }
+  return out;
 }
 
 guint64

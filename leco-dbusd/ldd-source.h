@@ -49,6 +49,12 @@ gboolean ldd_source_pins_changed (LddSource *self);
 /* Ring buffer reserve failures counted by the kernel + malformed records. */
 guint64 ldd_source_events_lost (LddSource *self);
 guint64 ldd_source_malformed (LddSource *self);
+/* Blocked packets and denied connects the kernel saw since the hooks were
+ * loaded (whatever the daemon's lifetime). */
+guint64 ldd_source_blocked_total (LddSource *self);
+/* Destinations announced for unconnected sockets: cookie (guint64*) ->
+ * GArray of struct leco_dest_key.  NULL when the map is not available. */
+GHashTable *ldd_source_read_dests (LddSource *self);
 
 /* All per-cgroup totals (summed over CPUs). */
 gboolean ldd_source_read_cgroups (LddSource *self, GArray *out /* LddCgroupTotals */, GError **error);

@@ -181,7 +181,7 @@ static int cmd_cgroup(const char *dir, const char *id_s)
 static int cmd_stats(const char *dir)
 {
 	static const char *const names[LECO_STAT_MAX] = {
-		"rb_dropped", "events", "drops_seen", "drops_coalesced", "no_storage",
+		"rb_dropped", "events", "drops_seen", "drops_coalesced", "no_storage", "denied",
 	};
 	int fd = open_pin(dir, "stats", true);
 
