@@ -62,6 +62,9 @@ struct _LecoTray {
   gboolean name_owned;
   gboolean registered;
   gboolean warned_no_watcher;
+  guint retry;                /* registration retry timer, only while registering */
+  gboolean watcher_present;
+  guint attempts;
   LecoTrayState state;
   char *tooltip;
   char *icon_theme_path;
@@ -199,6 +202,18 @@ emit (LecoTray *self, const char *signal, GVariant *params)
     g_dbus_connection_emit_signal (self->bus, NULL, ITEM_PATH, "org.kde.StatusNotifierItem", signal, params, NULL);
 }
 
+static void register_item (LecoTray *self);
+
+static gboolean
+on_retry (gpointer user_data)
+{
+  LecoTray *self = user_data;
+
+  self->retry = 0;
+  register_item (self);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 on_registered (GObject *source, GAsyncResult *res, gpointer user_data)
 {
@@ -208,17 +223,27 @@ on_registered (GObject *source, GAsyncResult *res, gpointer user_data)
 
   if (!r)
     {
-      g_warning ("the tray host refused our item: %s", error->message);
+      /* a watcher may own its name before its object answers: try again a
+       * few times, backing off, then give up until it appears anew */
+      if (self->watcher_present && ++self->attempts < 8)
+        {
+          g_debug ("registering with the tray host failed (%s), retrying", error->message);
+          g_clear_handle_id (&self->retry, g_source_remove);
+          self->retry = g_timeout_add (100u << MIN (self->attempts, 5), on_retry, self);
+        }
+      else
+        g_warning ("the tray host refused our item: %s", error->message);
       return;
     }
   self->registered = TRUE;
+  self->attempts = 0;
   g_debug ("registered with %s as %s", WATCHER, self->bus_name);
 }
 
 static void
 register_item (LecoTray *self)
 {
-  if (!self->name_owned || !self->watcher_id)
+  if (!self->name_owned || !self->watcher_present)
     return;
   g_dbus_connection_call (self->bus, WATCHER, "/StatusNotifierWatcher", WATCHER, "RegisterStatusNotifierItem",
                           g_variant_new ("(s)", self->bus_name), NULL, G_DBUS_CALL_FLAGS_NONE, -1, NULL,
@@ -231,7 +256,9 @@ on_watcher_appeared (GDBusConnection *c, const char *name, const char *owner, gp
   LecoTray *self = user_data;
 
   /* also after a restart of the host: register again */
+  self->watcher_present = TRUE;
   self->registered = FALSE;
+  self->attempts = 0;
   register_item (self);
 }
 
@@ -241,6 +268,8 @@ on_watcher_vanished (GDBusConnection *c, const char *name, gpointer user_data)
   LecoTray *self = user_data;
 
   self->registered = FALSE;
+  self->watcher_present = FALSE;
+  g_clear_handle_id (&self->retry, g_source_remove);
   if (!self->warned_no_watcher)
     {
       g_message ("no system tray (StatusNotifierWatcher) on the session bus: notifications still work, "
@@ -291,6 +320,7 @@ leco_tray_dispose (GObject *object)
 {
   LecoTray *self = LECO_TRAY (object);
 
+  g_clear_handle_id (&self->retry, g_source_remove);
   if (self->watcher_id)
     g_bus_unwatch_name (self->watcher_id);
   self->watcher_id = 0;

@@ -12,7 +12,9 @@ export DEBIAN_FRONTEND=noninteractive
 build="clang llvm libbpf-dev libelf-dev zlib1g-dev meson ninja-build pkg-config gcc libc6-dev
        libsystemd-dev libglib2.0-dev liburing-dev libgtk-4-dev libnotify-dev libdbusmenu-glib-dev"
 run="dbus libglib2.0-bin systemd passwd"
-test="python3 nftables iproute2 util-linux libxml2-utils"
+test="python3 nftables iproute2 util-linux libxml2-utils
+      xvfb x11-utils xdotool imagemagick dbus-bin dunst libnotify-bin haskell-gtk-sni-tray-utils
+      desktop-file-utils appstream adwaita-icon-theme"
 bench="iperf3"
 
 case $what in
