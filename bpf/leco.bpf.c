@@ -34,7 +34,8 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 #define TCP_LISTEN 10
 #define TCP_NEW_SYN_RECV 12
 
-/* Tunables, set by the loader through the skeleton before load. */
+/* Tunables, read-only once loaded (the loader sets the watermark to a
+ * quarter of the ring buffer it sizes). */
 const volatile __u64 drop_coalesce_ns = 250000000ULL; /* fold identical drops within this */
 const volatile __u64 wakeup_watermark = 256 * 1024;   /* wake the reader past this much data */
 

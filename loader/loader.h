@@ -31,7 +31,7 @@ struct loader_opts {
 	const char *pin_dir;
 	const char *group;
 	const char *cgroup_root;     /* NULL: found in /proc/self/mountinfo */
-	mode_t mode;                 /* ring buffer mode; read-only pins get mode & 0444 */
+	mode_t mode;                 /* ring buffer mode; the group's read-only pins get mode & 0440 */
 	uint32_t ringbuf_size;
 	bool fdstore;
 	bool unload;

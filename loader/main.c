@@ -25,6 +25,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "config.h"
+#include "leco-event.h"
 #include "leco-mount.h"
 #include "loader.h"
 #include "leco.skel.h"
@@ -437,11 +438,13 @@ static int do_check(void)
 	if (r < 0)
 		return fail(EXIT_NO_BTF, "cannot read kernel BTF (/sys/kernel/btf/vmlinux): %s; "
 					 "a kernel with CONFIG_DEBUG_INFO_BTF=y is needed", strerror(-r));
-	printf("%-14s %-10s %-30s %s\n", "HOOK", "KIND", "TARGET", "STATUS");
+	/* NAME is what the daemon's KernelHooks property says */
+	printf("%-20s %-14s %-10s %-30s %s\n", "NAME", "PROGRAM", "KIND", "TARGET", "STATUS");
 	for (int i = 0; i < LECO_HOOK_MAX; i++) {
 		const struct hook *h = &leco_hooks[i];
 
-		printf("%-14s %-10s %-30s %s%s%s%s\n", h->prog, hook_kind_name(h->kind), h->target,
+		printf("%-20s %-14s %-10s %-30s %s%s%s%s\n", leco_hook_name(h->bit), h->prog,
+		       hook_kind_name(h->kind), h->target,
 		       h->available ? "ok" : "missing", h->required ? " (required)" : "",
 		       h->available ? "" : ": ", h->why);
 		if (h->required && !h->available)
@@ -539,6 +542,8 @@ static int do_load(const struct loader_opts *o)
 		goto out;
 	}
 	bpf_map__set_max_entries(L.skel->maps.events, o->ringbuf_size);
+	/* routine events wake the reader once a quarter of the ring is used */
+	L.skel->rodata->wakeup_watermark = o->ringbuf_size / 4;
 	for (int i = 0; i < LECO_HOOK_MAX; i++) {
 		struct bpf_program *p = bpf_object__find_program_by_name(L.skel->obj, leco_hooks[i].prog);
 
@@ -623,11 +628,13 @@ int main(int argc, char **argv)
 	verbose = o.verbose;
 	libbpf_set_print(print_libbpf);
 
-	if (o.check)
-		return do_check();
 	if (!have_caps())
 		return fail(EXIT_NOT_PRIVILEGED, "needs root (CAP_SYS_ADMIN, or CAP_BPF, CAP_PERFMON, "
-						 "CAP_NET_ADMIN and CAP_CHOWN)");
+						 "CAP_NET_ADMIN and CAP_CHOWN)%s",
+			    o.check ? ": without, tracefs and program probes fail and --check would report "
+				      "hooks missing that are there" : "");
+	if (o.check)
+		return do_check();
 	if (o.unload)
 		return do_unload(&o);
 	return do_load(&o);
