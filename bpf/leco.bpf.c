@@ -38,6 +38,7 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
  * quarter of the ring buffer it sizes). */
 const volatile __u64 drop_coalesce_ns = 250000000ULL; /* fold identical drops within this */
 const volatile __u64 wakeup_watermark = 256 * 1024;   /* wake the reader past this much data */
+const volatile bool have_release = true;               /* cgroup/sock_release is attached */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -50,13 +51,6 @@ struct {
 	__type(key, int);
 	__type(value, struct leco_sock);
 } sockets SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 65536);
-	__type(key, __u64);
-	__type(value, struct leco_owner);
-} owners SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_PERCPU_HASH);
@@ -86,20 +80,21 @@ struct {
 	__type(value, __u64);
 } dests SEC(".maps");
 
-/* connect() in flight, per thread: destination from sys_enter_connect. */
+/* connect() in flight, per thread (task storage: no hash churn per call):
+ * the destination from sys_enter_connect, for sys_exit_connect. */
 struct pending_connect {
-	__u64 cookie;
+	__u32 fd;
 	__u16 family;
 	__u16 port;
-	__u8 protocol;
-	__u8 _pad[3];
+	__u8 active;
+	__u8 _pad[7];
 	__u8 addr[LECO_ADDR_LEN];
 };
 
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 4096);
-	__type(key, __u64);
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
 	__type(value, struct pending_connect);
 } connects SEC(".maps");
 
@@ -171,46 +166,62 @@ static __always_inline void emit(struct leco_event *e, bool urgent)
 		stat_inc(LECO_STAT_EVENTS);
 }
 
-static __always_inline __u64 sk_cgroup_id(const struct sock *sk)
+/* For a socket known only by address (probe reads). */
+static __always_inline __u64 sk_cgroup_id_probe(const struct sock *sk)
 {
 	return BPF_CORE_READ(sk, sk_cgrp_data.cgroup, kn, id);
 }
 
+/*
+ * The helpers below take a socket the verifier trusts (a BTF raw tracepoint
+ * argument, an iterator's socket): plain CO-RE loads, no probe-read calls;
+ * they are on every connection's path.
+ */
+static __always_inline __u64 sk_cgroup_id(const struct sock *sk)
+{
+	struct cgroup *cg = sk->sk_cgrp_data.cgroup;
+
+	return cg ? cg->kn->id : 0;
+}
+
 static __always_inline void sk_tuple(const struct sock *sk, struct leco_event *e)
 {
-	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	__u16 family = sk->__sk_common.skc_family;
 
 	e->family = family;
-	e->local_port = BPF_CORE_READ(sk, __sk_common.skc_num);
-	e->remote_port = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
-	e->netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
+	e->local_port = sk->__sk_common.skc_num;
+	e->remote_port = bpf_ntohs(sk->__sk_common.skc_dport);
+	e->netns = sk->__sk_common.skc_net.net->ns.inum;
 	if (family == AF_INET6) {
 		e->flags |= LECO_F_V6;
-		BPF_CORE_READ_INTO(&e->local_addr, sk, __sk_common.skc_v6_rcv_saddr.in6_u.u6_addr8);
-		BPF_CORE_READ_INTO(&e->remote_addr, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr8);
+		__builtin_memcpy(e->local_addr, sk->__sk_common.skc_v6_rcv_saddr.in6_u.u6_addr8, 16);
+		__builtin_memcpy(e->remote_addr, sk->__sk_common.skc_v6_daddr.in6_u.u6_addr8, 16);
 	} else {
-		BPF_CORE_READ_INTO((__u32 *)e->local_addr, sk, __sk_common.skc_rcv_saddr);
-		BPF_CORE_READ_INTO((__u32 *)e->remote_addr, sk, __sk_common.skc_daddr);
+		*(__u32 *)e->local_addr = sk->__sk_common.skc_rcv_saddr;
+		*(__u32 *)e->remote_addr = sk->__sk_common.skc_daddr;
 	}
 }
 
 /* Remember who is running now as the socket's process (process context
- * only), here and in the owners map for the softirq-time hooks. */
+ * only): softirq-time hooks read it from the socket's storage. */
 static __always_inline void note_process(struct leco_sock *st)
 {
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
-	struct leco_owner o = {};
 
 	if (st->pid == tgid && !(st->flags & LECO_F_NO_PROC))
 		return;
 	st->pid = tgid;
 	bpf_get_current_comm(st->comm, sizeof(st->comm));
 	st->flags &= ~LECO_F_NO_PROC;
-	o.cgroup_id = st->cgroup_id;
-	o.pid = tgid;
-	o.uid = st->uid;
-	__builtin_memcpy(o.comm, st->comm, sizeof(o.comm));
-	bpf_map_update_elem(&owners, &st->cookie, &o, BPF_ANY);
+}
+
+/* Fold a closing socket's counters into its cgroup's, once. */
+static __always_inline void fold_counters(struct leco_sock *st)
+{
+	if (st->flags & LECO_F_COUNTED)
+		return;
+	st->flags |= LECO_F_COUNTED;
+	cgroup_add(st->cgroup_id, st->tx_bytes, st->rx_bytes, st->tx_calls, st->rx_calls, 0, 0);
 }
 
 /* Socket storage of a kernel socket, created (and owned by the caller's
@@ -227,7 +238,7 @@ static __always_inline struct leco_sock *sock_state(struct sock *sk, bool in_pro
 	if (!st->cookie) {
 		st->cookie = bpf_get_socket_cookie(sk);
 		st->cgroup_id = sk_cgroup_id(sk);
-		st->uid = BPF_CORE_READ(sk, sk_uid.val);
+		st->uid = sk->sk_uid.val;
 		st->start_ns = bpf_ktime_get_boot_ns();
 		st->flags |= LECO_F_NO_PROC;
 	}
@@ -272,9 +283,13 @@ int BPF_PROG(tcp_state, struct sock *sk, int oldstate, int newstate)
 	struct leco_sock *st;
 	__u16 family;
 
-	if (BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
+	/* cheap filters first: most transitions are of no interest */
+	if (newstate != TCP_SYN_SENT && newstate != TCP_ESTABLISHED && newstate != TCP_CLOSE &&
+	    newstate != TCP_LISTEN)
 		return 0;
-	family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	if (sk->sk_protocol != IPPROTO_TCP)
+		return 0;
+	family = sk->__sk_common.skc_family;
 	if (family != AF_INET && family != AF_INET6)
 		return 0;
 
@@ -319,6 +334,9 @@ int BPF_PROG(tcp_state, struct sock *sk, int oldstate, int newstate)
 	st = bpf_sk_storage_get(&sockets, sk, 0, 0);
 	if (!st || !(st->flags & LECO_F_TCP_SEEN))
 		return 0;
+	/* without sock_release, the end of TCP is where counters are final */
+	if (newstate == TCP_CLOSE && !have_release)
+		fold_counters(st);
 	if (newstate == TCP_ESTABLISHED && oldstate == TCP_SYN_SENT) {
 		e.type = LECO_EV_FLOW_STATE;
 		e.direction = LECO_DIR_OUT;
@@ -407,7 +425,9 @@ static __always_inline void count_io(struct sock *sk, int len, bool tx)
 	__u16 family;
 	__u8 protocol;
 
-	family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	/* the hot path: direct (BTF) reads, socket-local storage, two adds;
+	 * per-cgroup totals are folded in at close, not here */
+	family = sk->__sk_common.skc_family;
 	if (family != AF_INET && family != AF_INET6)
 		return;
 	st = sock_state(sk, true);
@@ -416,32 +436,30 @@ static __always_inline void count_io(struct sock *sk, int len, bool tx)
 	if (tx) {
 		__sync_fetch_and_add(&st->tx_bytes, len);
 		__sync_fetch_and_add(&st->tx_calls, 1);
-		cgroup_add(st->cgroup_id, len, 0, 1, 0, 0, 0);
 	} else {
 		__sync_fetch_and_add(&st->rx_bytes, len);
 		__sync_fetch_and_add(&st->rx_calls, 1);
-		cgroup_add(st->cgroup_id, 0, len, 0, 1, 0, 0);
 	}
 	if (st->flags & LECO_F_TCP_SEEN)
 		return;
-	if ((st->flags & LECO_F_ANNOUNCED) && (!tx || !bpf_task_storage_get(&sendto_args,
-					       bpf_get_current_task_btf(), 0, 0)))
-		return;
-
-	/* A connected datagram/raw socket (UDP, ICMP, SCTP, raw IP): its first
-	 * send or receive announces the flow.  Unconnected sends are announced
-	 * per destination by the sendmsg hooks. */
-	protocol = BPF_CORE_READ(sk, sk_protocol);
+	protocol = sk->sk_protocol;
 	if (protocol == IPPROTO_TCP)
 		return;
+	/* raw and ICMP sockets: each new sendto() destination */
 	if (tx && protocol != IPPROTO_UDP && protocol != IPPROTO_UDPLITE &&
 	    announce_sendto(sk, st, family, protocol))
 		return;
-	if (family == AF_INET ? !BPF_CORE_READ(sk, __sk_common.skc_daddr)
-			      : !(BPF_CORE_READ(sk, __sk_common.skc_v6_daddr.in6_u.u6_addr32[0]) |
-				  BPF_CORE_READ(sk, __sk_common.skc_v6_daddr.in6_u.u6_addr32[1]) |
-				  BPF_CORE_READ(sk, __sk_common.skc_v6_daddr.in6_u.u6_addr32[2]) |
-				  BPF_CORE_READ(sk, __sk_common.skc_v6_daddr.in6_u.u6_addr32[3])))
+	if (st->flags & LECO_F_ANNOUNCED)
+		return;
+
+	/* A connected datagram/raw socket (UDP, ICMP, SCTP, raw IP): its first
+	 * send or receive announces the flow.  Unconnected UDP sends are
+	 * announced per destination by the sendmsg hooks. */
+	if (family == AF_INET ? !sk->__sk_common.skc_daddr
+			      : !(sk->__sk_common.skc_v6_daddr.in6_u.u6_addr32[0] |
+				  sk->__sk_common.skc_v6_daddr.in6_u.u6_addr32[1] |
+				  sk->__sk_common.skc_v6_daddr.in6_u.u6_addr32[2] |
+				  sk->__sk_common.skc_v6_daddr.in6_u.u6_addr32[3]))
 		return;
 	{
 		struct leco_event e = {};
@@ -496,21 +514,15 @@ static __always_inline struct leco_sock *sockaddr_state(struct bpf_sock_addr *ct
 	return st;
 }
 
+/* The process of a datagram socket at connect(); TCP's is taken at
+ * SYN_SENT by tcp_state, so TCP returns at once. */
 static __always_inline int observe_connect(struct bpf_sock_addr *ctx)
 {
-	__u64 id = bpf_get_current_pid_tgid();
-	struct pending_connect *pc;
 	struct bpf_sock *sk = ctx->sk;
-	struct leco_sock *st;
 
-	if (!sk)
+	if (!sk || ctx->type == SOCK_STREAM)
 		return 1;
-	st = sockaddr_state(ctx, sk);
-	pc = bpf_map_lookup_elem(&connects, &id);
-	if (pc) {
-		pc->protocol = ctx->protocol;
-		pc->cookie = st ? st->cookie : 0;
-	}
+	sockaddr_state(ctx, sk);
 	return 1;
 }
 
@@ -600,7 +612,11 @@ int sock_release(struct bpf_sock *ctx)
 	struct leco_sock *st;
 
 	st = bpf_sk_storage_get(&sockets, ctx, 0, 0);
-	if (!st || !(st->flags & LECO_F_ANNOUNCED))
+	if (!st)
+		return 1;
+	/* no more send or receive calls: the counters are final */
+	fold_counters(st);
+	if (!(st->flags & LECO_F_ANNOUNCED))
 		return 1;
 	/* a connect abandoned in SYN_SENT is reported as failed by tcp_state */
 	if (ctx->protocol == IPPROTO_TCP && ctx->state == TCP_SYN_SENT)
@@ -637,62 +653,86 @@ int sock_release(struct bpf_sock *ctx)
 SEC("tracepoint/syscalls/sys_enter_connect")
 int connect_enter(struct trace_event_raw_sys_enter *ctx)
 {
-	__u64 id = bpf_get_current_pid_tgid();
-	struct pending_connect pc = {};
 	const void *uaddr = (const void *)ctx->args[1];
+	struct pending_connect *pc;
 	__u16 family;
 
-	if (!uaddr || bpf_probe_read_user(&family, sizeof(family), uaddr))
+	if (!uaddr || bpf_probe_read_user(&family, sizeof(family), uaddr) ||
+	    (family != AF_INET && family != AF_INET6))
 		return 0;
-	pc.family = family;
+	pc = bpf_task_storage_get(&connects, bpf_get_current_task_btf(), 0,
+				  BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!pc)
+		return 0;
+	pc->active = 0;
+	pc->fd = ctx->args[0];
+	pc->family = family;
 	if (family == AF_INET) {
 		struct sockaddr_in sin;
 
 		if (bpf_probe_read_user(&sin, sizeof(sin), uaddr))
 			return 0;
-		pc.port = bpf_ntohs(sin.sin_port);
-		__builtin_memcpy(pc.addr, &sin.sin_addr, 4);
-	} else if (family == AF_INET6) {
+		pc->port = bpf_ntohs(sin.sin_port);
+		__builtin_memcpy(pc->addr, &sin.sin_addr, 4);
+	} else {
 		struct sockaddr_in6 sin6;
 
 		if (bpf_probe_read_user(&sin6, sizeof(sin6), uaddr))
 			return 0;
-		pc.port = bpf_ntohs(sin6.sin6_port);
-		__builtin_memcpy(pc.addr, &sin6.sin6_addr, 16);
-	} else {
-		return 0;
+		pc->port = bpf_ntohs(sin6.sin6_port);
+		__builtin_memcpy(pc->addr, &sin6.sin6_addr, 16);
 	}
-	bpf_map_update_elem(&connects, &id, &pc, BPF_ANY);
+	pc->active = 1;
 	return 0;
+}
+
+/* The socket behind a file descriptor of the current process (denied
+ * connects only: a cold path). */
+static __always_inline struct sock *fd_sock(__u32 fd)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct file **fds = BPF_CORE_READ(task, files, fdt, fd);
+	struct file *file = NULL;
+	struct socket *sock;
+
+	if (fd >= BPF_CORE_READ(task, files, fdt, max_fds) ||
+	    bpf_probe_read_kernel(&file, sizeof(file), fds + fd) || !file)
+		return NULL;
+	sock = BPF_CORE_READ(file, private_data);
+	return sock ? BPF_CORE_READ(sock, sk) : NULL;
 }
 
 SEC("tracepoint/syscalls/sys_exit_connect")
 int connect_exit(struct trace_event_raw_sys_exit *ctx)
 {
-	__u64 id = bpf_get_current_pid_tgid();
 	struct pending_connect *pc;
 	struct leco_event e = {};
 	long ret = ctx->ret;
+	struct sock *sk;
 
-	pc = bpf_map_lookup_elem(&connects, &id);
-	if (!pc)
+	pc = bpf_task_storage_get(&connects, bpf_get_current_task_btf(), 0, 0);
+	if (!pc || !pc->active)
 		return 0;
+	pc->active = 0;
 	if (ret != -EPERM && ret != -EACCES)
-		goto done;
+		return 0;
 
 	e.type = LECO_EV_DENIED;
 	e.direction = LECO_DIR_OUT;
 	e.family = pc->family;
-	e.protocol = pc->protocol;
 	e.remote_port = pc->port;
 	__builtin_memcpy(e.remote_addr, pc->addr, sizeof(e.remote_addr));
 	if (pc->family == AF_INET6)
 		e.flags |= LECO_F_V6;
+	sk = fd_sock(pc->fd);
+	if (sk) {
+		e.protocol = BPF_CORE_READ(sk, sk_protocol);
+		e.cookie = BPF_CORE_READ(sk, __sk_common.skc_cookie.counter);
+	}
 	e.reason = LECO_REASON_CONNECT;
 	e.err = -ret;
 	e.count = 1;
-	e.cookie = pc->cookie;
-	e.pid = id >> 32;
+	e.pid = bpf_get_current_pid_tgid() >> 32;
 	e.uid = (__u32)bpf_get_current_uid_gid();
 	e.cgroup_id = bpf_get_current_cgroup_id();
 	e.ts_ns = bpf_ktime_get_boot_ns();
@@ -705,8 +745,6 @@ int connect_exit(struct trace_event_raw_sys_exit *ctx)
 	cgroup_add(e.cgroup_id, 0, 0, 0, 0, 0, 1);
 	stat_inc(LECO_STAT_DENIED);
 	emit(&e, true);
-done:
-	bpf_map_delete_elem(&connects, &id);
 	return 0;
 }
 
@@ -795,13 +833,41 @@ static __always_inline struct sock *skb_owner(struct sk_buff *skb)
 	return sk;
 }
 
+/*
+ * Our storage of a socket known only by address (skb->sk is an RCU pointer
+ * helpers refuse): found by walking the socket's storage list with CO-RE
+ * probes, as the element whose value starts with the socket's cookie (our
+ * value's first field).  Cold path: policy drops only; bounded walk.
+ */
+static __always_inline bool storage_of(struct sock *sk, __u64 cookie, struct leco_sock *out)
+{
+	struct bpf_local_storage *stg = BPF_CORE_READ(sk, sk_bpf_storage);
+	__u32 snode_off = bpf_core_field_offset(struct bpf_local_storage_elem, snode);
+	__u32 data_off = bpf_core_field_offset(struct bpf_local_storage_elem, sdata) +
+			 bpf_core_field_offset(struct bpf_local_storage_data, data);
+	struct hlist_node *node;
+
+	if (!stg || !cookie)
+		return false;
+	node = BPF_CORE_READ(stg, list.first);
+	for (int i = 0; i < 16 && node; i++) {
+		void *selem = (void *)node - snode_off;
+		__u64 first = 0;
+
+		if (bpf_probe_read_kernel(&first, sizeof(first), selem + data_off) == 0 && first == cookie)
+			return bpf_probe_read_kernel(out, sizeof(*out), selem + data_off) == 0;
+		node = BPF_CORE_READ(node, next);
+	}
+	return false;
+}
+
 SEC("tp_btf/kfree_skb")
 int BPF_PROG(kfree_skb, struct sk_buff *skb, void *location, enum skb_drop_reason kreason)
 {
 	struct leco_drop_key key = {};
 	struct leco_drop_val *dv, nv = {};
 	struct leco_event e = {};
-	struct leco_owner *owner;
+	struct leco_sock st;
 	struct sock *sk;
 	bool ingress;
 	__u32 reason;
@@ -832,14 +898,14 @@ int BPF_PROG(kfree_skb, struct sk_buff *skb, void *location, enum skb_drop_reaso
 	if (sk) {
 		/* non-zero once any hook of ours asked for it */
 		e.cookie = BPF_CORE_READ(sk, __sk_common.skc_cookie.counter);
-		owner = e.cookie ? bpf_map_lookup_elem(&owners, &e.cookie) : NULL;
-		if (owner) {
-			e.pid = owner->pid;
-			e.uid = owner->uid;
-			e.cgroup_id = owner->cgroup_id;
-			__builtin_memcpy(e.comm, owner->comm, sizeof(e.comm));
+		if (storage_of(sk, e.cookie, &st)) {
+			e.pid = st.pid;
+			e.uid = st.uid;
+			e.cgroup_id = st.cgroup_id;
+			e.flags |= st.flags & LECO_F_NO_PROC;
+			__builtin_memcpy(e.comm, st.comm, sizeof(e.comm));
 		} else {
-			e.cgroup_id = sk_cgroup_id(sk);
+			e.cgroup_id = sk_cgroup_id_probe(sk);
 			e.uid = BPF_CORE_READ(sk, sk_uid.val);
 			e.flags |= LECO_F_NO_PROC;
 		}

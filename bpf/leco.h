@@ -75,6 +75,7 @@ enum leco_stat {
 #define LECO_F_NO_PROC   (1u << 1)   /* no process context was ever seen for this socket */
 #define LECO_F_ANNOUNCED (1u << 2)   /* a FLOW_OPEN went out for this socket */
 #define LECO_F_TCP_SEEN  (1u << 3)   /* the TCP state hook has seen this socket */
+#define LECO_F_COUNTED   (1u << 4)   /* closed: its counters are in the cgroup map now */
 
 /*
  * One ring buffer record.  Addresses in network byte order, ports in host
@@ -130,18 +131,11 @@ struct leco_sock {
 };
 
 /*
- * Who owns a socket, by socket cookie (LRU hash): written in process context
- * when a flow is announced or its process changes, read where only the
- * socket's address is at hand (packet drops in softirq).
+ * Per-cgroup counters (per-CPU hash keyed by cgroup id: sum over CPUs).
+ * Bytes and calls of a socket are folded in when it closes; live sockets'
+ * are in their socket storage (read them through the iterator and add the
+ * records without LECO_F_COUNTED).  Flows and blocked count as they happen.
  */
-struct leco_owner {
-	__u64 cgroup_id;
-	__u32 pid;
-	__u32 uid;
-	char comm[LECO_COMM_LEN];
-};
-
-/* Per-cgroup counters (per-CPU hash keyed by cgroup id: sum over CPUs). */
 struct leco_cgroup_stats {
 	__u64 tx_bytes;
 	__u64 rx_bytes;
@@ -210,7 +204,6 @@ struct leco_meta {
 	_Static_assert(sizeof(struct leco_event) == 152, "leco_event layout");     \
 	_Static_assert(sizeof(struct leco_sock) == 88, "leco_sock layout");        \
 	_Static_assert(sizeof(struct leco_cgroup_stats) == 48, "cgroup stats");    \
-	_Static_assert(sizeof(struct leco_owner) == 32, "owner layout");           \
 	_Static_assert(sizeof(struct leco_drop_key) == 40, "drop key layout");     \
 	_Static_assert(sizeof(struct leco_drop_val) == 16, "drop val layout");     \
 	_Static_assert(sizeof(struct leco_dest_key) == 32, "dest key layout");     \

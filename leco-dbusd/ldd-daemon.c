@@ -587,9 +587,16 @@ open_dests (LddDaemon *self, const struct leco_sock_rec *r, GArray *dests, gint6
     }
 }
 
-/* Live byte counts and sockets opened before we started, from the kernel. */
+/* Bytes and calls of live sockets, per cgroup: the kernel folds a socket's
+ * counters into its cgroup's only when it closes. */
+typedef struct {
+  guint64 tx, rx, txc, rxc;
+} LiveSum;
+
+/* Live byte counts and sockets opened before we started, from the kernel;
+ * with live, also the per-cgroup sums of the sockets still open. */
 static void
-refresh_sockets (LddDaemon *self, gboolean announce)
+refresh_sockets_full (LddDaemon *self, gboolean announce, GHashTable *live)
 {
   g_autoptr (GArray) socks = g_array_new (FALSE, FALSE, sizeof (struct leco_sock_rec));
   g_autoptr (GError) error = NULL;
@@ -608,6 +615,35 @@ refresh_sockets (LddDaemon *self, gboolean announce)
       gboolean created;
       LddFlow *f;
 
+      if (live && !(r->s.flags & LECO_F_COUNTED))
+        {
+          LiveSum *sum = g_hash_table_lookup (live, &r->s.cgroup_id);
+
+          if (!sum)
+            {
+              sum = g_new0 (LiveSum, 1);
+              g_hash_table_insert (live, g_memdup2 (&r->s.cgroup_id, sizeof (guint64)), sum);
+            }
+          sum->tx += r->s.tx_bytes;
+          sum->rx += r->s.rx_bytes;
+          sum->txc += r->s.tx_calls;
+          sum->rxc += r->s.rx_calls;
+        }
+      if (r->s.flags & LECO_F_COUNTED)
+        continue; /* closed, only waiting to be freed */
+      if (!ldd_flows_has_socket (self->flows, r->s.cookie))
+        {
+          /* the [Ignore] rules apply to what we find as to what we are told */
+          struct leco_event probe = {
+            .family = r->family, .protocol = r->protocol, .cookie = r->s.cookie,
+            .cgroup_id = r->s.cgroup_id, .local_port = r->local_port, .remote_port = r->remote_port,
+          };
+
+          memcpy (probe.remote_addr, r->remote_addr, sizeof (probe.remote_addr));
+          memcpy (probe.comm, r->s.comm, sizeof (probe.comm));
+          if (ignored (self, &probe))
+            continue;
+        }
       if (!ldd_flows_has_socket (self->flows, r->s.cookie) && (r->s.flags & LECO_F_ANNOUNCED) &&
           r->remote_port == 0 && memcmp (r->remote_addr, zero, sizeof (zero)) == 0)
         {
@@ -627,6 +663,56 @@ refresh_sockets (LddDaemon *self, gboolean announce)
             leco_overseer1_emit_connection_opened (self->skeleton, flow_dict (self, f));
         }
     }
+}
+
+static void
+refresh_sockets (LddDaemon *self, gboolean announce)
+{
+  refresh_sockets_full (self, announce, NULL);
+}
+
+/* The kernel's per-cgroup totals: closed sockets' (the map) plus the live
+ * ones'.  The map is read first: a socket closing in between is missed for
+ * one tick rather than counted twice. */
+static gboolean
+read_totals (LddDaemon *self, GArray *totals, GError **error)
+{
+  g_autoptr (GHashTable) live = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
+  GHashTableIter it;
+  gpointer key, value;
+
+  if (!ldd_source_read_cgroups (self->source, totals, error))
+    return FALSE;
+  refresh_sockets_full (self, TRUE, live);
+  for (guint i = 0; i < totals->len; i++)
+    {
+      LddCgroupTotals *t = &g_array_index (totals, LddCgroupTotals, i);
+      LiveSum *sum = g_hash_table_lookup (live, &t->cgroup_id);
+
+      if (!sum)
+        continue;
+      t->s.tx_bytes += sum->tx;
+      t->s.rx_bytes += sum->rx;
+      t->s.tx_calls += sum->txc;
+      t->s.rx_calls += sum->rxc;
+      g_hash_table_remove (live, &t->cgroup_id);
+    }
+  /* cgroups whose sockets have not closed, announced nothing, met no block */
+  g_hash_table_iter_init (&it, live);
+  while (g_hash_table_iter_next (&it, &key, &value))
+    {
+      LiveSum *sum = value;
+      LddCgroupTotals t = { .cgroup_id = *(guint64 *) key };
+
+      if (!sum->tx && !sum->rx)
+        continue;
+      t.s.tx_bytes = sum->tx;
+      t.s.rx_bytes = sum->rx;
+      t.s.tx_calls = sum->txc;
+      t.s.rx_calls = sum->rxc;
+      g_array_append_val (totals, t);
+    }
+  return TRUE;
 }
 
 /* ---- traffic ------------------------------------------------------------ */
@@ -679,7 +765,7 @@ ldd_daemon_traffic_tick (LddDaemon *self)
     update_properties (self);
   if (self->churn >= CHURN_TRIM)
     trim_memory (self);
-  if (!ldd_source_read_cgroups (self->source, totals, &error))
+  if (!read_totals (self, totals, &error))
     {
       g_warning ("%s, ignoring", error->message);
       return 0;
@@ -934,7 +1020,7 @@ handle_list_traffic (LecoOverseer1 *object, GDBusMethodInvocation *inv, LddDaemo
   GVariantBuilder out;
 
   ldd_source_drain (self->source);
-  if (!ldd_source_read_cgroups (self->source, totals, &error))
+  if (!read_totals (self, totals, &error))
     {
       g_dbus_method_invocation_return_error (inv, LDD_ERROR, LDD_ERROR_UNAVAILABLE, "%s", error->message);
       return G_DBUS_METHOD_INVOCATION_HANDLED;
