@@ -910,8 +910,8 @@ list_one (gpointer data, gpointer user_data)
   g_variant_builder_add_value (c->out, flow_dict (c->self, flow));
 }
 
-static gboolean
-check_filter (GVariant *filter, GError **error)
+gboolean
+ldd_daemon_check_filter (GVariant *filter, GError **error)
 {
   static const struct { const char *key, *type; } known[] = {
     { "unit", "s" }, { "cgroup-id", "t" }, { "pid", "u" }, { "uid", "u" },
@@ -959,7 +959,7 @@ handle_list_connections (LecoOverseer1 *object, GDBusMethodInvocation *inv, GVar
   GVariantDict f;
   ListCtx c = { self, &f, &out };
 
-  if (!check_filter (filter, &error))
+  if (!ldd_daemon_check_filter (filter, &error))
     {
       g_dbus_method_invocation_return_gerror (inv, error);
       return G_DBUS_METHOD_INVOCATION_HANDLED;

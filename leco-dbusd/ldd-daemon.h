@@ -35,6 +35,10 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (LddDaemon, ldd_daemon_free)
 gboolean ldd_daemon_start (LddDaemon *self, GDBusConnection *bus, GError **error);
 void ldd_daemon_stop (LddDaemon *self);
 
+/* Validate ListConnections' filter (a{sv}): known keys, right types.  FALSE
+ * with G_DBUS_ERROR_INVALID_ARGS naming the problem otherwise. */
+gboolean ldd_daemon_check_filter (GVariant *filter, GError **error);
+
 /* For tests and benchmarks: feed one kernel event as if from the ring buffer. */
 void ldd_daemon_handle_event (LddDaemon *self, const struct leco_event *e);
 /* Run the TrafficUpdated step now; returns the number of changed rows. */
