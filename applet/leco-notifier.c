@@ -96,14 +96,20 @@ show (LecoNotifier *self, NotifyNotification *n)
     g_warning ("cannot show a notification: %s", error->message);
 }
 
+/* The body may be read as markup by the notification server: everything
+ * in it that came from the kernel or a process (names, addresses) is
+ * escaped, so a process calling itself "<a href=...>" shows as text. */
 static char *
 body_of (Entry *e)
 {
+  g_autofree char *endpoint = g_markup_escape_text (e->endpoint, -1);
+  g_autofree char *reason = g_markup_escape_text (e->reason, -1);
+
   if (e->count > 1)
     return g_strdup_printf (g_dngettext (NULL, "Connection to %s %s (%" G_GUINT64_FORMAT " attempt)",
                                          "Connection to %s %s (%" G_GUINT64_FORMAT " attempts)", e->count),
-                            e->endpoint, e->reason, e->count);
-  return g_strdup_printf (_("Connection to %s %s"), e->endpoint, e->reason);
+                            endpoint, reason, e->count);
+  return g_strdup_printf (_("Connection to %s %s"), endpoint, reason);
 }
 
 static void
