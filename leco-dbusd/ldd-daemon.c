@@ -493,6 +493,15 @@ emit_due_blocked (LddDaemon *self)
   schedule_blocked (self, next);
 }
 
+/* A flow new to the table: name its executable, and say so when asked. */
+static void
+flow_created (LddDaemon *self, LddFlow *f, gboolean announce)
+{
+  f->exe = g_ref_string_new_intern (exe_of (self, f->pid));
+  if (announce && self->exported)
+    leco_overseer1_emit_connection_opened (self->skeleton, flow_dict (self, f));
+}
+
 void
 ldd_daemon_handle_event (LddDaemon *self, const struct leco_event *e)
 {
@@ -510,11 +519,7 @@ ldd_daemon_handle_event (LddDaemon *self, const struct leco_event *e)
           return;
         f = ldd_flows_open (self->flows, e, now, &created);
         if (created)
-          {
-            f->exe = g_ref_string_new_intern (exe_of (self, f->pid));
-            if (self->exported)
-              leco_overseer1_emit_connection_opened (self->skeleton, flow_dict (self, f));
-          }
+          flow_created (self, f, TRUE);
         break;
       }
     case LECO_EV_FLOW_STATE:
@@ -579,11 +584,7 @@ open_dests (LddDaemon *self, const struct leco_sock_rec *r, GArray *dests, gint6
       memcpy (e.comm, r->s.comm, sizeof (e.comm));
       f = ldd_flows_open (self->flows, &e, now, &created);
       if (created)
-        {
-          f->exe = g_ref_string_new_intern (exe_of (self, f->pid));
-          if (announce && self->exported)
-            leco_overseer1_emit_connection_opened (self->skeleton, flow_dict (self, f));
-        }
+        flow_created (self, f, announce);
     }
 }
 
@@ -657,11 +658,7 @@ refresh_sockets_full (LddDaemon *self, gboolean announce, GHashTable *live)
         }
       f = ldd_flows_apply_socket (self->flows, r, now, &created);
       if (f && created)
-        {
-          f->exe = g_ref_string_new_intern (exe_of (self, f->pid));
-          if (announce && self->exported)
-            leco_overseer1_emit_connection_opened (self->skeleton, flow_dict (self, f));
-        }
+        flow_created (self, f, announce);
     }
 }
 

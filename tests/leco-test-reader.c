@@ -157,35 +157,57 @@ static int sum_percpu(int fd, const void *key, size_t vsize, uint64_t *sum, size
 	return 0;
 }
 
-/* Live sockets' counters of one cgroup (not folded into the map yet). */
-static int live_sum(const char *dir, uint64_t id, uint64_t s[4])
+/* Each record of the pinned socket iterator, validated, to fn. */
+static int for_each_socket(const char *dir, void (*fn)(const struct leco_sock_rec *rec, void *data), void *data)
 {
 	char path[4096];
 	struct leco_sock_rec rec;
 	unsigned char buf[sizeof(rec)];
 	size_t have = 0;
 	ssize_t n;
-	int fd;
+	int fd, r = 0;
 
 	snprintf(path, sizeof(path), "%s/dump_sockets_iter%s", dir, SUFFIX);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
+	if (fd < 0) {
+		r = -errno;
+		fprintf(stderr, "leco-test-reader: cannot open \"%s\": %s\n", path, strerror(errno));
+		return r;
+	}
 	while ((n = read(fd, buf + have, sizeof(buf) - have)) > 0) {
 		have += n;
 		if (have < sizeof(buf))
 			continue;
 		have = 0;
-		if (leco_sock_rec_decode(buf, sizeof(buf), &rec, NULL, 0) < 0 || rec.s.cgroup_id != id ||
-		    (rec.s.flags & LECO_F_COUNTED))
-			continue;
-		s[0] += rec.s.tx_bytes;
-		s[1] += rec.s.rx_bytes;
-		s[2] += rec.s.tx_calls;
-		s[3] += rec.s.rx_calls;
+		if (leco_sock_rec_decode(buf, sizeof(buf), &rec, NULL, 0) == 0)
+			fn(&rec, data);
 	}
+	if (n < 0) {
+		r = -errno;
+		fprintf(stderr, "leco-test-reader: read \"%s\": %s\n", path, strerror(errno));
+	}
+	if (have)
+		fprintf(stderr, "leco-test-reader: %zu trailing bytes ignored\n", have);
 	close(fd);
-	return n < 0 ? -errno : 0;
+	return r;
+}
+
+struct live_sum {
+	uint64_t id;
+	uint64_t *s;
+};
+
+static void add_live(const struct leco_sock_rec *rec, void *data)
+{
+	struct live_sum *ls = data;
+
+	/* counters of closed sockets are in the map already */
+	if (rec->s.cgroup_id != ls->id || (rec->s.flags & LECO_F_COUNTED))
+		return;
+	ls->s[0] += rec->s.tx_bytes;
+	ls->s[1] += rec->s.rx_bytes;
+	ls->s[2] += rec->s.tx_calls;
+	ls->s[3] += rec->s.rx_calls;
 }
 
 static int cmd_cgroup(const char *dir, const char *id_s)
@@ -198,8 +220,12 @@ static int cmd_cgroup(const char *dir, const char *id_s)
 	r = sum_percpu(fd, &id, sizeof(struct leco_cgroup_stats), s, 6);
 	if (r < 0 && r != -ENOENT)
 		return fprintf(stderr, "leco-test-reader: lookup: %s\n", strerror(-r)), 1;
-	if (live_sum(dir, id, s) < 0)
-		fprintf(stderr, "leco-test-reader: live sockets unavailable, totals are of closed ones\n");
+	{
+		struct live_sum ls = { id, s };
+
+		if (for_each_socket(dir, add_live, &ls) < 0)
+			fprintf(stderr, "leco-test-reader: live sockets unavailable, totals are of closed ones\n");
+	}
 	if (r == -ENOENT && !s[0] && !s[1]) {
 		printf("cgroup=%llu missing=1 tx=0 rx=0 txc=0 rxc=0 flows=0 blocked=0\n", (unsigned long long)id);
 		return 0;
@@ -253,41 +279,25 @@ static int cmd_meta(const char *dir)
 	return 0;
 }
 
+static void print_socket(const struct leco_sock_rec *rec, void *data)
+{
+	char la[64], ra[64], pb[16];
+
+	(void)data;
+	printf("socket cookie=%llu pid=%u comm=%s uid=%u cgroup=%llu proto=%s family=%s local=%s lport=%u "
+	       "remote=%s rport=%u tx=%llu rx=%llu txc=%llu rxc=%llu closed=%d\n",
+	       (unsigned long long)rec->s.cookie, rec->s.pid, rec->s.comm[0] ? rec->s.comm : "-", rec->s.uid,
+	       (unsigned long long)rec->s.cgroup_id, leco_protocol_name(rec->protocol, pb, sizeof(pb)),
+	       leco_family_name(rec->family), leco_addr_to_string(rec->family, rec->local_addr, la, sizeof(la)),
+	       rec->local_port, leco_addr_to_string(rec->family, rec->remote_addr, ra, sizeof(ra)),
+	       rec->remote_port, (unsigned long long)rec->s.tx_bytes, (unsigned long long)rec->s.rx_bytes,
+	       (unsigned long long)rec->s.tx_calls, (unsigned long long)rec->s.rx_calls,
+	       !!(rec->s.flags & LECO_F_COUNTED));
+}
+
 static int cmd_sockets(const char *dir)
 {
-	char path[4096], la[64], ra[64], pb[16];
-	struct leco_sock_rec rec;
-	unsigned char buf[sizeof(rec)];
-	size_t have = 0;
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/dump_sockets_iter%s", dir, SUFFIX);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return fprintf(stderr, "leco-test-reader: cannot open \"%s\": %s\n", path, strerror(errno)), 1;
-	while ((n = read(fd, buf + have, sizeof(buf) - have)) > 0) {
-		have += n;
-		if (have < sizeof(buf))
-			continue;
-		have = 0;
-		if (leco_sock_rec_decode(buf, sizeof(buf), &rec, NULL, 0) < 0)
-			continue;
-		printf("socket cookie=%llu pid=%u comm=%s uid=%u cgroup=%llu proto=%s family=%s local=%s lport=%u "
-		       "remote=%s rport=%u tx=%llu rx=%llu txc=%llu rxc=%llu\n",
-		       (unsigned long long)rec.s.cookie, rec.s.pid, rec.s.comm[0] ? rec.s.comm : "-", rec.s.uid,
-		       (unsigned long long)rec.s.cgroup_id, leco_protocol_name(rec.protocol, pb, sizeof(pb)),
-		       leco_family_name(rec.family), leco_addr_to_string(rec.family, rec.local_addr, la, sizeof(la)),
-		       rec.local_port, leco_addr_to_string(rec.family, rec.remote_addr, ra, sizeof(ra)),
-		       rec.remote_port, (unsigned long long)rec.s.tx_bytes, (unsigned long long)rec.s.rx_bytes,
-		       (unsigned long long)rec.s.tx_calls, (unsigned long long)rec.s.rx_calls);
-	}
-	if (n < 0)
-		fprintf(stderr, "leco-test-reader: read \"%s\": %s\n", path, strerror(errno));
-	if (have)
-		fprintf(stderr, "leco-test-reader: %zu trailing bytes ignored\n", have);
-	close(fd);
-	return n < 0;
+	return for_each_socket(dir, print_socket, NULL) < 0;
 }
 
 int main(int argc, char **argv)
