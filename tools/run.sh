@@ -1,8 +1,9 @@
 #!/bin/sh
 # Build LECO and run the whole stack, live:
 #   the eBPF hooks (leco-ebpf-load), the daemon (leco-dbusd) on the system bus
-#   -- or on a private bus like it where none runs -- and what it reports,
-#   in the terminal.  Ctrl-C stops the daemon (the hooks stay loaded; remove
+#   -- or on a private bus like it where none runs --, the tray applet when a
+#   graphical session is there (as the user who ran sudo), and what the daemon
+#   reports, in the terminal.  Ctrl-C stops the daemon (the hooks stay loaded; remove
 #   them with: build/loader/leco-ebpf-load --unload).
 #   LECO_RUN_SECONDS=30 tools/run.sh     stop by itself
 # Creates the daemon's system user "leco" and the group "leco-monitor"
@@ -64,6 +65,22 @@ for _ in $(seq 50); do
   sleep 0.1
 done
 busctl --address="$address" get-property org.leco.Overseer /org/leco/Overseer org.leco.Overseer1 KernelHooks
+
+# a graphical session: the tray applet too, as the desktop's user
+if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
+  user=${SUDO_USER:-root}
+  if [ "$user" != root ] && ! id -nG "$user" | grep -qw leco-monitor; then
+    echo "--- adding $user to leco-monitor so the applet may watch (usermod -aG leco-monitor $user)"
+    usermod -aG leco-monitor "$user"
+  fi
+  runuser -u "$user" -- env DISPLAY="${DISPLAY:-}" WAYLAND_DISPLAY="${WAYLAND_DISPLAY:-}" \
+    XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-/run/user/$(id -u "$user")}" \
+    ${DBUS_SESSION_BUS_ADDRESS:+DBUS_SESSION_BUS_ADDRESS="$DBUS_SESSION_BUS_ADDRESS"} \
+    GSETTINGS_SCHEMA_DIR="$top/$build/data/applet" LECO_ICON_DIR="$top/data/icons" \
+    "$top/$build/applet/leco-applet" --bus "$address" &
+  pids="$! $pids"
+  echo "--- leco-applet started in the tray (click it for the traffic window)"
+fi
 
 echo "--- org.leco.Overseer signals: connections opened and closed, blocked attempts, traffic; Ctrl-C to stop"
 echo "--- e.g.  busctl --address=$address call org.leco.Overseer /org/leco/Overseer org.leco.Overseer1 ListTraffic"
