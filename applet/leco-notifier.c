@@ -28,6 +28,7 @@ typedef struct {
   char *endpoint;
   char *reason;
   guint64 count;
+  gboolean inbound;
   gboolean dirty;             /* count changed, not shown yet */
 } Entry;
 
@@ -38,6 +39,7 @@ struct _LecoNotifier {
   GQueue sent;                /* monotonic times of the Notify calls in the window */
   NotifyNotification *summary;
   guint64 suppressed;         /* blocked attempts past the budget, for the summary */
+  guint64 suppressed_shown;   /* what the summary on screen says */
   guint flush;
   gboolean actions;
   guint64 notify_calls;
@@ -104,12 +106,14 @@ body_of (Entry *e)
 {
   g_autofree char *endpoint = g_markup_escape_text (e->endpoint, -1);
   g_autofree char *reason = g_markup_escape_text (e->reason, -1);
+  /* outbound: "Connection to HOST port P"; inbound: "Connection from HOST to port P" */
+  g_autofree char *line = e->inbound ? g_strdup_printf (_("Connection from %s %s"), endpoint, reason)
+                                      : g_strdup_printf (_("Connection to %s %s"), endpoint, reason);
 
   if (e->count > 1)
-    return g_strdup_printf (g_dngettext (NULL, "Connection to %s %s (%" G_GUINT64_FORMAT " attempt)",
-                                         "Connection to %s %s (%" G_GUINT64_FORMAT " attempts)", e->count),
-                            endpoint, reason, e->count);
-  return g_strdup_printf (_("Connection to %s %s"), endpoint, reason);
+    return g_strdup_printf (g_dngettext (NULL, "%s (%" G_GUINT64_FORMAT " attempt)",
+                                         "%s (%" G_GUINT64_FORMAT " attempts)", e->count), line, e->count);
+  return g_steal_pointer (&line);
 }
 
 static void
@@ -155,7 +159,7 @@ on_flush (gpointer user_data)
         }
       show_entry (self, e);
     }
-  if (self->suppressed)
+  if (self->suppressed != self->suppressed_shown)
     {
       if (take_budget (self))
         {
@@ -171,6 +175,7 @@ on_flush (gpointer user_data)
                                         _("Open the LECO traffic window to see them all."),
                                         "org.leco.Overseer-attention");
           show (self, self->summary);
+          self->suppressed_shown = self->suppressed;
         }
       else
         pending = TRUE;
@@ -233,7 +238,10 @@ leco_notifier_blocked (LecoNotifier *self, GVariant *attempt)
   const char *app_id = lookup_s (attempt, "app-id"), *unit = lookup_s (attempt, "unit");
   const char *comm = lookup_s (attempt, "comm"), *reason = lookup_s (attempt, "reason");
   const char *remote = lookup_s (attempt, "remote-address"), *proto = lookup_s (attempt, "protocol");
-  const char *app = *app_id ? app_id : *unit ? unit : comm;
+  const char *direction = lookup_s (attempt, "direction");
+  /* an attempt no local process made (inbound, dropped before any socket) */
+  const char *app = *app_id ? app_id : *unit ? unit : *comm ? comm
+                    : g_str_equal (direction, "in") ? "inbound" : "unknown";
   guint16 port = 0;
   guint32 count = 1;
   guint64 id = 0;
@@ -245,7 +253,9 @@ leco_notifier_blocked (LecoNotifier *self, GVariant *attempt)
   g_variant_lookup (attempt, "id", "t", &id);
   if (quiet (self, app))
     return;
-  key = g_strdup_printf ("%s|%s|%u|%s|%s", app, remote, port, proto, reason);
+  if (g_str_equal (direction, "in"))
+    g_variant_lookup (attempt, "local-port", "q", &port);
+  key = g_strdup_printf ("%s|%s|%s|%u|%s|%s", direction, app, remote, port, proto, reason);
   e = g_hash_table_lookup (self->entries, key);
   if (e)
     {
@@ -273,14 +283,30 @@ leco_notifier_blocked (LecoNotifier *self, GVariant *attempt)
   e->key = g_steal_pointer (&key);
   e->app = g_strdup (app);
   e->count = count;
-  e->endpoint = leco_format_endpoint (remote, port, proto);
+  e->inbound = g_str_equal (direction, "in");
+  if (e->inbound)
+    {
+      /* from the peer to our port: its own source port says nothing */
+      guint16 lport = 0;
+      g_autofree char *proto_up = g_ascii_strup (proto, -1);
+
+      g_variant_lookup (attempt, "local-port", "q", &lport);
+      e->endpoint = g_strdup_printf (_("%s%s%s to port %u (%s)"), strchr (remote, ':') ? "[" : "", remote,
+                                     strchr (remote, ':') ? "]" : "", lport, proto_up);
+    }
+  else
+    e->endpoint = leco_format_endpoint (remote, port, proto);
   e->reason = g_strdup (leco_format_reason (reason));
   {
     g_autofree char *name = NULL;
     g_autoptr (GIcon) icon = NULL;
 
     leco_app_lookup (app_id, &name, &icon);
-    e->summary = g_strdup_printf (_("%s was blocked"), name ? name : app);
+    if (!*app_id && !*unit && !*comm)
+      e->summary = g_strdup (g_str_equal (direction, "in") ? _("Incoming connection blocked")
+                                                           : _("Connection blocked"));
+    else
+      e->summary = g_strdup_printf (_("%s was blocked"), name ? name : app);
     if (icon && G_IS_THEMED_ICON (icon))
       e->icon = g_strdup (g_themed_icon_get_names (G_THEMED_ICON (icon))[0]);
     else

@@ -67,6 +67,17 @@ matches (gpointer item, gpointer user_data)
   return strstr (hay, self->needle) != NULL;
 }
 
+/* Escape lands in the search entry, which has the focus: with text it
+ * clears it, without it closes the window. */
+static void
+on_stop_search (GtkSearchEntry *entry, LecoPopover *self)
+{
+  if (*gtk_editable_get_text (GTK_EDITABLE (entry)))
+    gtk_editable_set_text (GTK_EDITABLE (entry), "");
+  else
+    gtk_widget_set_visible (GTK_WIDGET (self), FALSE);
+}
+
 static void
 on_search_changed (GtkSearchEntry *entry, LecoPopover *self)
 {
@@ -465,6 +476,7 @@ leco_popover_new (GtkApplication *app, LecoClient *client, GListModel *rows)
   self->search = gtk_search_entry_new ();
   gtk_widget_set_hexpand (self->search, TRUE);
   g_signal_connect (self->search, "search-changed", G_CALLBACK (on_search_changed), self);
+  g_signal_connect (self->search, "stop-search", G_CALLBACK (on_stop_search), self);
   self->summary = gtk_label_new (NULL);
   gtk_widget_add_css_class (self->summary, "dim-label");
   gtk_box_append (GTK_BOX (top), self->search);
