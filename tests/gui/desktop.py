@@ -450,6 +450,7 @@ _BUS_CONF = """\
   <auth>EXTERNAL</auth>
 {servicedirs}
   <policy context="default">
+{users}
     <allow send_destination="*" eavesdrop="true"/>
     <allow eavesdrop="true"/>
     <allow own="*"/>
@@ -462,12 +463,17 @@ class Desktop:
     """A private headless desktop; see the module docstring.
 
     Desktop(extra_data_dirs=(), schema_dir=None, keep=False, size=(1280, 800),
-            service_dirs=(), sni_host=True, notification_server=True, verbose=False)
+            service_dirs=(), sni_host=True, notification_server=True, verbose=False,
+            bus_users=(), dunst_settings=None)
 
     extra_data_dirs go first in XDG_DATA_DIRS (e.g. the source tree's data/,
     which holds icons/hicolor); schema_dir becomes GSETTINGS_SCHEMA_DIR;
     service_dirs are D-Bus service directories for bus activation (none by
-    default). start() registers stop() with atexit and, in the main thread
+    default). bus_users are further user names allowed on the session bus
+    (its socket and the runtime dir are then opened to them: for a program
+    under test run as another uid, e.g. with setpriv). dunst_settings are
+    extra "key = value" lines for dunst's [global] section (e.g. a dmenu
+    command, which is how dunst's context menu invokes actions). start() registers stop() with atexit and, in the main thread
     when SIGTERM has its default action, turns SIGTERM into SystemExit so
     that a test killed by meson's timeout still cleans up.
     """
@@ -475,7 +481,8 @@ class Desktop:
     DISPLAYS = range(90, 100)
 
     def __init__(self, extra_data_dirs=(), schema_dir=None, keep=False, size=(1280, 800),
-                 service_dirs=(), sni_host=True, notification_server=True, verbose=False):
+                 service_dirs=(), sni_host=True, notification_server=True, verbose=False,
+                 bus_users=(), dunst_settings=None):
         self.extra_data_dirs = [str(d) for d in extra_data_dirs]
         self.schema_dir = str(schema_dir) if schema_dir else None
         self.keep = keep
@@ -484,6 +491,8 @@ class Desktop:
         self.want_sni_host = sni_host
         self.want_notifications = notification_server
         self.verbose = verbose
+        self.bus_users = [str(u) for u in bus_users]
+        self.dunst_settings = dict(dunst_settings or {})
         self.state_dir = None
         self.display = None
         self.env = {}
@@ -689,11 +698,16 @@ class Desktop:
         with open(conf, 'w') as f:
             f.write(_BUS_CONF.format(
                 socket=_xml_escape(os.path.join(self.env['XDG_RUNTIME_DIR'], 'bus')),
-                servicedirs='\n'.join('  <servicedir>%s</servicedir>' % _xml_escape(d) for d in dirs)))
+                servicedirs='\n'.join('  <servicedir>%s</servicedir>' % _xml_escape(d) for d in dirs),
+                users='\n'.join('    <allow user="%s"/>' % _xml_escape(u) for u in self.bus_users)))
         # --nofork: the Popen pid is the daemon's pid
         self.spawn(['dbus-daemon', '--config-file=' + conf, '--nofork', '--nopidfile'], name='dbus-daemon')
         wait_for(lambda: os.path.exists(os.path.join(self.env['XDG_RUNTIME_DIR'], 'bus'))
                  and self.has_name('org.freedesktop.DBus'), 10, 'session bus')
+        if self.bus_users:
+            # the bus lets them in (<allow user>); the file system must too
+            os.chmod(self.env['XDG_RUNTIME_DIR'], 0o711)
+            os.chmod(os.path.join(self.env['XDG_RUNTIME_DIR'], 'bus'), 0o666)
 
     def _start_monitor(self):
         self.monitor_log = os.path.join(self.state_dir, 'notify-monitor.log')
@@ -711,8 +725,12 @@ class Desktop:
 
     def _start_dunst(self):
         rc = os.path.join(self.env['XDG_CONFIG_HOME'], 'dunst', 'dunstrc')
+        text = _DUNSTRC
+        if self.dunst_settings:
+            extra = ''.join('    %s = %s\n' % kv for kv in self.dunst_settings.items())
+            text = text.replace('[urgency_low]\n', extra + '[urgency_low]\n', 1)
         with open(rc, 'w') as f:
-            f.write(_DUNSTRC)
+            f.write(text)
         proc = self.spawn(['dunst', '-config', rc], name='dunst')
         try:
             wait_for(lambda: proc.poll() is not None or self.has_name(NOTIFY_IFACE), 10,

@@ -1,0 +1,317 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * popover-bench: what one TrafficUpdated costs the traffic window with many
+ * cgroup rows, from the signal's records to the next painted frame.
+ *
+ * In process, with the applet's own code (libapplet): N LecoRows (one per
+ * cgroup, as the applet's model holds them), a LecoPopover over them,
+ * presented on the display ($DISPLAY, e.g. Xvfb).  Each iteration builds a
+ * TrafficUpdated message where every row changed (bytes, rates, so the
+ * order by rate changes too) and takes its records back from the wire
+ * format as GDBus gives them to a signal handler (not timed), then times:
+ *
+ *   update:  what the applet does (applet/leco-applet.c apply_traffic): look
+ *            each record's row up by cgroup id, leco_row_update_traffic() in
+ *            place, sum the rates, leco_popover_refresh() (re-sort);
+ *   rebuild: the baseline: a new LecoRow per record, the model's items
+ *            replaced in one splice, the id index rebuilt, the same refresh;
+ *
+ * each up to the frame clock's "after-paint" of the next frame: the change
+ * is made outside a frame (from a timeout), so that frame lays out and
+ * paints all it queued.
+ * The two kinds alternate (noisy machines), with an idle pause before each
+ * so that the frame clock starts the frame at once.  The window has the
+ * applet's default size: a screenful of rows is bound and drawn.
+ *
+ * Usage: popover-bench [--rows N] [--iterations N]
+ * Prints one line: rows= iterations= update_median_ms= update_p95_ms=
+ * update_apply_median_ms= rebuild_median_ms= rebuild_p95_ms=
+ * rebuild_apply_median_ms=
+ */
+#include <stdlib.h>
+
+#include <gtk/gtk.h>
+
+#include "leco-client.h"
+#include "leco-popover.h"
+#include "leco-row.h"
+
+typedef enum { KIND_UPDATE, KIND_REBUILD } Kind;
+
+typedef struct {
+  GtkApplication *app;
+  LecoClient *client;
+  GListStore *rows;
+  GHashTable *by_id;
+  LecoPopover *pop;
+  GdkFrameClock *clock;
+  guint n_rows, iterations, warmup;
+  guint iter;                 /* counts both kinds */
+  guint seq;
+  Kind kind;
+  gboolean waiting;
+  gint64 t0, t_applied;
+  GArray *total[2], *apply[2];
+} Bench;
+
+static GVariant *
+make_update (Bench *b)
+{
+  GVariantBuilder all;
+
+  b->seq++;
+  g_variant_builder_init (&all, G_VARIANT_TYPE ("aa{sv}"));
+  for (guint i = 0; i < b->n_rows; i++)
+    {
+      GVariantBuilder d;
+      char path[64], unit[32];
+      /* a fresh order by rate every time */
+      guint64 rate = (guint64) ((i * 2654435761u + b->seq * 40503u) % 100000u) * 10 + 1;
+
+      g_snprintf (unit, sizeof unit, "bench-%04u.service", i);
+      g_snprintf (path, sizeof path, "/system.slice/%s", unit);
+      g_variant_builder_init (&d, G_VARIANT_TYPE_VARDICT);
+      g_variant_builder_add (&d, "{sv}", "cgroup-id", g_variant_new_uint64 (1000 + i));
+      g_variant_builder_add (&d, "{sv}", "cgroup", g_variant_new_string (path));
+      g_variant_builder_add (&d, "{sv}", "unit", g_variant_new_string (unit));
+      g_variant_builder_add (&d, "{sv}", "app-id", g_variant_new_string (""));
+      g_variant_builder_add (&d, "{sv}", "rx-bytes", g_variant_new_uint64 ((guint64) b->seq * 100000 + i));
+      g_variant_builder_add (&d, "{sv}", "tx-bytes", g_variant_new_uint64 ((guint64) b->seq * 50000 + i));
+      g_variant_builder_add (&d, "{sv}", "rx-rate", g_variant_new_uint64 (rate));
+      g_variant_builder_add (&d, "{sv}", "tx-rate", g_variant_new_uint64 (rate / 2));
+      g_variant_builder_add (&d, "{sv}", "connections", g_variant_new_uint32 ((i + b->seq) % 7));
+      g_variant_builder_add (&d, "{sv}", "blocked", g_variant_new_uint64 (0));
+      g_variant_builder_add_value (&all, g_variant_builder_end (&d));
+    }
+  {
+    /* through the wire format and back, as GDBus hands a received
+     * TrafficUpdated to the applet */
+    g_autoptr (GDBusMessage) msg = g_dbus_message_new_signal ("/org/leco/Overseer", "org.leco.Overseer1",
+                                                              "TrafficUpdated");
+    g_autoptr (GDBusMessage) back = NULL;
+    g_autoptr (GError) error = NULL;
+    g_autofree guchar *blob = NULL;
+    gsize size = 0;
+
+    g_dbus_message_set_serial (msg, b->seq);
+    g_dbus_message_set_body (msg, g_variant_new_tuple ((GVariant *[]) { g_variant_builder_end (&all) }, 1));
+    blob = g_dbus_message_to_blob (msg, &size, G_DBUS_CAPABILITY_FLAGS_NONE, &error);
+    if (blob)
+      back = g_dbus_message_new_from_blob (blob, size, G_DBUS_CAPABILITY_FLAGS_NONE, &error);
+    if (!back)
+      g_error ("D-Bus round trip: %s", error->message);
+    return g_variant_get_child_value (g_dbus_message_get_body (back), 0);
+  }
+}
+
+static void
+refresh (Bench *b)
+{
+  guint64 rx = 0, tx = 0;
+  GListModel *m = G_LIST_MODEL (b->rows);
+
+  for (guint i = 0; i < g_list_model_get_n_items (m); i++)
+    {
+      g_autoptr (LecoRow) row = g_list_model_get_item (m, i);
+
+      rx += leco_row_get_rx_rate (row);
+      tx += leco_row_get_tx_rate (row);
+    }
+  leco_popover_refresh (b->pop, rx, tx);
+}
+
+/* the applet's way: in place */
+static void
+apply_update (Bench *b, GVariant *records)
+{
+  gint64 now = g_get_real_time ();
+  GVariantIter it;
+  GVariant *rec;
+
+  g_variant_iter_init (&it, records);
+  while ((rec = g_variant_iter_next_value (&it)))
+    {
+      guint64 id = 0;
+
+      if (g_variant_lookup (rec, "cgroup-id", "t", &id))
+        {
+          LecoRow *row = g_hash_table_lookup (b->by_id, &id);
+
+          if (!row)
+            {
+              row = leco_row_new_cgroup (id);
+              g_hash_table_insert (b->by_id, g_memdup2 (&id, sizeof id), row);
+              g_list_store_append (b->rows, row);
+              g_object_unref (row);
+            }
+          leco_row_update_traffic (row, rec, now);
+        }
+      g_variant_unref (rec);
+    }
+  refresh (b);
+}
+
+/* the baseline: a new model's worth of rows */
+static void
+apply_rebuild (Bench *b, GVariant *records)
+{
+  gint64 now = g_get_real_time ();
+  g_autoptr (GPtrArray) fresh = g_ptr_array_new_with_free_func (g_object_unref);
+  GVariantIter it;
+  GVariant *rec;
+
+  g_hash_table_remove_all (b->by_id);
+  g_variant_iter_init (&it, records);
+  while ((rec = g_variant_iter_next_value (&it)))
+    {
+      guint64 id = 0;
+
+      if (g_variant_lookup (rec, "cgroup-id", "t", &id))
+        {
+          LecoRow *row = leco_row_new_cgroup (id);
+
+          leco_row_update_traffic (row, rec, now);
+          g_hash_table_insert (b->by_id, g_memdup2 (&id, sizeof id), row);
+          g_ptr_array_add (fresh, row);
+        }
+      g_variant_unref (rec);
+    }
+  g_list_store_splice (b->rows, 0, g_list_model_get_n_items (G_LIST_MODEL (b->rows)), fresh->pdata, fresh->len);
+  refresh (b);
+}
+
+static gboolean next_iteration (gpointer data);
+
+static void
+on_after_paint (GdkFrameClock *clock, Bench *b)
+{
+  gint64 now;
+
+  if (!b->waiting)
+    return;
+  now = g_get_monotonic_time ();
+  b->waiting = FALSE;
+  if (b->iter >= b->warmup)
+    {
+      double total = (now - b->t0) / 1000.0, apply = (b->t_applied - b->t0) / 1000.0;
+
+      g_array_append_val (b->total[b->kind], total);
+      g_array_append_val (b->apply[b->kind], apply);
+    }
+  b->iter++;
+  /* idle a little: the next frame then starts as soon as it is asked for */
+  g_timeout_add (40, next_iteration, b);
+}
+
+static gboolean
+next_iteration (gpointer data)
+{
+  Bench *b = data;
+  g_autoptr (GVariant) records = NULL;
+
+  if (b->iter >= b->warmup + 2 * b->iterations)
+    {
+      g_application_quit (G_APPLICATION (b->app));
+      return G_SOURCE_REMOVE;
+    }
+  b->kind = b->iter % 2 ? KIND_REBUILD : KIND_UPDATE;
+  records = make_update (b);      /* the signal as received: not timed */
+  b->waiting = TRUE;
+  b->t0 = g_get_monotonic_time ();
+  if (b->kind == KIND_UPDATE)
+    apply_update (b, records);
+  else
+    apply_rebuild (b, records);
+  b->t_applied = g_get_monotonic_time ();
+  /* the changes queue their own layout and redraws; this only makes sure
+   * a frame follows even if none were queued */
+  gdk_frame_clock_request_phase (b->clock, GDK_FRAME_CLOCK_PHASE_PAINT);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+start (gpointer data)
+{
+  Bench *b = data;
+  GdkSurface *surface = gtk_native_get_surface (GTK_NATIVE (b->pop));
+
+  b->clock = gdk_surface_get_frame_clock (surface);
+  g_signal_connect (b->clock, "after-paint", G_CALLBACK (on_after_paint), b);
+  next_iteration (b);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_map (GtkWidget *w, Bench *b)
+{
+  /* let the first frames settle */
+  g_timeout_add (500, start, b);
+}
+
+static void
+activate (GApplication *app, Bench *b)
+{
+  g_autoptr (GVariant) first = NULL;
+
+  g_application_hold (app);
+  b->client = leco_client_new ("unix:path=/nonexistent/leco-bench"); /* stays disconnected */
+  b->rows = g_list_store_new (LECO_TYPE_ROW);
+  b->by_id = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  b->pop = leco_popover_new (b->app, b->client, G_LIST_MODEL (b->rows));
+  first = make_update (b);
+  apply_update (b, first);
+  g_signal_connect (b->pop, "map", G_CALLBACK (on_map), b);
+  gtk_window_present (GTK_WINDOW (b->pop));
+}
+
+static int
+cmp_double (gconstpointer a, gconstpointer b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+
+  return x < y ? -1 : x > y;
+}
+
+static double
+pct (GArray *a, double p)
+{
+  if (!a->len)
+    return -1;
+  g_array_sort (a, cmp_double);
+  return g_array_index (a, double, MIN (a->len - 1, (guint) (p / 100.0 * (a->len - 1) + 0.5)));
+}
+
+int
+main (int argc, char **argv)
+{
+  Bench b = { .n_rows = 1000, .iterations = 60, .warmup = 6 };
+  int rc;
+
+  for (int i = 1; i < argc; i++)
+    {
+      if (g_str_equal (argv[i], "--rows") && i + 1 < argc)
+        b.n_rows = (guint) atoi (argv[++i]);
+      else if (g_str_equal (argv[i], "--iterations") && i + 1 < argc)
+        b.iterations = (guint) atoi (argv[++i]);
+      else
+        {
+          g_printerr ("usage: popover-bench [--rows N] [--iterations N]\n");
+          return 2;
+        }
+    }
+  for (int k = 0; k < 2; k++)
+    {
+      b.total[k] = g_array_new (FALSE, FALSE, sizeof (double));
+      b.apply[k] = g_array_new (FALSE, FALSE, sizeof (double));
+    }
+  b.app = gtk_application_new ("org.leco.Bench.Popover", G_APPLICATION_NON_UNIQUE);
+  g_signal_connect (b.app, "activate", G_CALLBACK (activate), &b);
+  rc = g_application_run (G_APPLICATION (b.app), 1, argv);
+  if (rc == 0)
+    g_print ("rows=%u iterations=%u update_median_ms=%.2f update_p95_ms=%.2f update_apply_median_ms=%.2f "
+             "rebuild_median_ms=%.2f rebuild_p95_ms=%.2f rebuild_apply_median_ms=%.2f\n",
+             b.n_rows, b.total[KIND_UPDATE]->len, pct (b.total[KIND_UPDATE], 50), pct (b.total[KIND_UPDATE], 95),
+             pct (b.apply[KIND_UPDATE], 50), pct (b.total[KIND_REBUILD], 50), pct (b.total[KIND_REBUILD], 95),
+             pct (b.apply[KIND_REBUILD], 50));
+  return rc;
+}

@@ -1,0 +1,1098 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""
+GUI tests of leco-applet on a real headless desktop, against the real daemon
+on a private system bus with the project's real policy, with real kernel
+events.
+
+Each case brings up:
+- the network side of tests/bpf/capture-test.py (Harness, imported): a pin
+  dir with the real hooks, two network namespaces joined by a veth pair,
+  test cgroups (named like systemd units, so the daemon resolves a unit or an
+  app id for them), nftables drops, traffic processes;
+- the bus side of tests/dbus/dbus-test.py (T, imported): a private dbus-daemon
+  configured like Debian's system bus including data/policy (daemon user
+  nobody, monitor group "users"), leco-dbusd as nobody, `gdbus monitor` as a
+  member counting the daemon's signals;
+- tests/gui/desktop.py's Desktop: Xvfb, a session bus, dunst (its context
+  menu wired to a dmenu stand-in, which is how dunst invokes a notification's
+  actions), gtk-sni-tray-standalone as tray host and watcher, and a
+  dbus-monitor log of every org.freedesktop.Notifications call;
+- leco-applet --bus ADDRESS with LECO_APPLET_DEBUG_DUMP: its action
+  "debug-dump" writes what it shows (tray state, client state, rows of the
+  traffic window) and is how the cases read the applet's state.
+
+Cases (each function's docstring says what it asserts): tray, notify,
+notify_budget, popover, mute, denied.  Screenshots and the applet's log are
+kept in $LECO_GUI_ARTIFACTS (build/tests/gui/artifacts).  Everything started
+is ended by PID; pins, cgroups, namespaces, nft tables and temp dirs removed.
+
+Usage: applet-test.py CASE   (exit 0 pass, 1 fail, 77 skip; with CI=true or
+LECO_REQUIRE_ALL=1 a skip is a failure).  LECO_KEEP_DESKTOP=1 keeps the
+desktop's state dir (logs) of a failed case.
+"""
+import importlib.util
+import json
+import os
+import pwd
+import re
+import shlex
+import signal
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SRC = os.path.dirname(os.path.dirname(HERE))
+sys.dont_write_bytecode = True   # no __pycache__ in the source tree
+sys.path.insert(0, HERE)
+import desktop  # noqa: E402
+
+_spec = importlib.util.spec_from_file_location("dbus_test", os.path.join(HERE, "..", "dbus", "dbus-test.py"))
+dt = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(dt)
+ct = dt.ct
+
+Fail, Skip, check, run, kv, log = ct.Fail, ct.Skip, ct.check, ct.run, ct.kv, ct.log
+A4, B4 = ct.A4, ct.B4
+
+APPLET = os.environ.get("LECO_APPLET", os.path.join(ct.BUILD, "applet", "leco-applet"))
+SCHEMA_DIR = os.environ.get("LECO_APPLET_SCHEMA_DIR", os.path.join(ct.BUILD, "data", "applet"))
+DATA_DIR = os.environ.get("LECO_APPLET_DATADIR", os.path.join(SRC, "data"))
+ICON_DIR = os.environ.get("LECO_ICON_DIR", os.path.join(DATA_DIR, "icons"))
+ARTIFACTS = os.environ.get("LECO_GUI_ARTIFACTS", os.path.normpath(os.path.join(ct.BUILD, "tests", "gui", "artifacts")))
+# the group the applet was built to name (meson option monitor_group)
+APPLET_GROUP = os.environ.get("LECO_MONITOR_GROUP", "leco-monitor")
+# Sanitizer and valgrind runs (tests/sanitizers.md): LECO_WRAPPER goes before
+# leco-applet (and, in the dbus driver, leco-dbusd); at the end each applet
+# is ended with --quit, so that LeakSanitizer and valgrind check it at exit,
+# and its log is scanned for their reports.  Taken from the dbus driver when
+# it has them.
+WRAPPER = getattr(dt, "WRAPPER", shlex.split(os.environ.get("LECO_WRAPPER", "")))
+SLOW = getattr(dt, "SLOW", 10 if WRAPPER else 1)
+SANITIZER_REPORT = getattr(dt, "SANITIZER_REPORT", re.compile(
+    r"ERROR: (AddressSanitizer|LeakSanitizer)|runtime error: |^==\d+== (?!Warning: )\S", re.MULTILINE))
+
+APP_ID, APP_PATH = "org.leco.Overseer.Applet", "/org/leco/Overseer/Applet"
+SNI_IFACE, SNI_PATH = "org.kde.StatusNotifierItem", "/StatusNotifierItem"
+SCHEMA = "org.leco.Overseer.Applet"
+TRAY_NORMAL, TRAY_ATTENTION, TRAY_DISCONNECTED = 0, 1, 2
+CONNECTING, CONNECTED, DISCONNECTED, DENIED = 0, 1, 2, 3
+WINDOW_TITLE = "LECO — network traffic"
+TRAY_BOX = (0, 760, 40, 40)         # the first item of the 40 px bar at the bottom of 1280x800
+TRAY_BG = "404040"                  # the bar's colour (desktop.py: -c #404040)
+
+# the notification texts the applet sends (applet/leco-notifier.c, leco-format.c)
+SUMMARY = "{} was blocked"
+BODY = "Connection to {} port {} ({}) blocked by the firewall"
+
+
+def wait(pred, timeout, what, step=0.2):
+    timeout *= SLOW       # under valgrind everything the applet does is slower
+    end = time.monotonic() + timeout
+    while True:
+        v = pred()
+        if v:
+            return v
+        if time.monotonic() >= end:
+            raise Fail(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(step)
+
+
+# ---------------------------------------------------------------- dump --
+
+def _json_line(line):
+    """One line of the debug dump.  Strings in it are g_strescape()d, which
+    writes bytes >= 0x7f as octal \\ooo and \\v, neither of which JSON has:
+    undo those before parsing."""
+    try:
+        return json.loads(line)
+    except ValueError:
+        pass
+    raw = line.encode("utf-8")
+
+    def fix(m):
+        s = m.group(1)
+        if s == b"\\" or s == b'"':
+            return b"\\" + s
+        if s == b"v":
+            return b"\\u000b"
+        return bytes([int(s, 8)])
+    fixed = re.sub(rb'\\(\\|"|v|[0-7]{1,3})', fix, raw)
+    return json.loads(fixed.decode("utf-8", "replace"))
+
+
+class Applet:
+    """A leco-applet process on the desktop, and what it shows."""
+
+    def __init__(self, g, name, argv_prefix=(), env=None, dump_dir=None):
+        self.g, self.d = g, g.d
+        self.name = name
+        self.dump_path = os.path.join(dump_dir or g.d.state_dir, f"{name}-dump.json")
+        self.env = dict(env or g.d.env)
+        self.env.update({"LECO_ICON_DIR": ICON_DIR, "LECO_APPLET_DEBUG_DUMP": self.dump_path,
+                         "G_MESSAGES_DEBUG": "leco-applet"})
+        self.argv_prefix = list(argv_prefix)
+        argv = self.argv_prefix + WRAPPER + [APPLET, "--bus", g.t.addr]
+        self.p = g.d.spawn(argv, name=name, env=self.env)
+        self.pid = self.p.pid
+        self.sni = f"org.kde.StatusNotifierItem-{self.pid}-1"
+        g.applets.append(self)
+        # up once it owns its application id on the session bus
+        wait(lambda: self.alive() or self.d.has_name(APP_ID), 20 * SLOW, f"{APP_ID} on the session bus")
+        out = self.d.gdbus_call("org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus.GetNameOwner",
+                                APP_ID)
+        self.unique = dt.GVText.parse(out)[0]
+
+    def log(self):
+        return self.d.log_text(self.name)
+
+    def alive(self):
+        rc = self.p.poll()
+        check(rc is None, f"leco-applet exited ({rc}{' = ' + signal.Signals(-rc).name if rc and rc < 0 else ''}):"
+              f"\n{self.log()[-3000:]}")
+        crit = [l for l in self.log().splitlines() if "CRITICAL **" in l]
+        check(not crit, "leco-applet logged criticals:\n" + "\n".join(crit[:5]))
+
+    def dump(self):
+        """(header dict, [row dicts]) from the applet's debug-dump action."""
+        try:
+            os.unlink(self.dump_path)
+        except FileNotFoundError:
+            pass
+        self.alive()
+        try:
+            self.d.gdbus_call(APP_ID, APP_PATH, "org.gtk.Actions.Activate", "debug-dump", "[]", "{}")
+        except subprocess.CalledProcessError as e:
+            raise Fail(f"debug-dump action failed: {e.stderr}")
+        end = time.monotonic() + 5
+        while not os.path.exists(self.dump_path):
+            check(time.monotonic() < end, "debug-dump wrote nothing")
+            time.sleep(0.05)
+        with open(self.dump_path, encoding="utf-8", errors="replace") as f:
+            lines = [l for l in f.read().splitlines() if l.strip()]
+        check(lines, "empty debug dump")
+        try:
+            return _json_line(lines[0]), [_json_line(l) for l in lines[1:]]
+        except ValueError as e:
+            raise Fail(f"debug dump is not JSON lines ({e}):\n" + "\n".join(lines[:5]))
+
+    def wait_dump(self, pred, timeout, what):
+        last = [None]
+
+        def probe():
+            head, rows = last[0] = self.dump()
+            return (head, rows) if pred(head, rows) else None
+        try:
+            return wait(probe, timeout, what, step=0.25)
+        except Fail as e:
+            raise Fail(f"{e}; last dump: {last[0][0] if last[0] else None}")
+
+    def calls(self, summary=None):
+        """The Notify calls this applet made (by its bus name), those with
+        this summary when given.  (The hooks see the whole machine: other
+        programs' blocked connections may raise notifications too.)"""
+        return [c for c in self.g.notify_calls() if c.sender == self.unique and
+                (summary is None or c.summary == summary)]
+
+    def check_call_count(self):
+        """The applet's own count of Notify calls is what the bus saw."""
+        seen = []
+
+        def same():
+            head, _ = self.dump()
+            seen.append((head["notify-calls"], len(self.calls())))
+            return head["notify-calls"] == len(self.calls())
+        try:
+            wait(same, 5, "the applet's notify-calls to match the monitor", step=0.3)
+        except Fail:
+            raise Fail(f"the applet counts other Notify calls than the monitor saw (applet, monitor): {seen}")
+        return seen[-1][0]
+
+    def wait_state(self, timeout=25, **want):
+        """Wait until the dump header has these values (keys with '_' for '-')."""
+        want = {k.replace("_", "-"): v for k, v in want.items()}
+        return self.wait_dump(lambda h, r: all(h.get(k) == v for k, v in want.items()), timeout,
+                              f"applet state {want}")
+
+    def sni_prop(self, prop):
+        out = self.d.get_property(self.sni, SNI_PATH, SNI_IFACE, prop)
+        try:
+            v = dt.GVText.parse(out)
+        except (ValueError, IndexError) as e:
+            raise Fail(f"cannot parse {prop} = {out[:200]} ({e})")
+        return v[0]
+
+    def stop(self):
+        self.d.kill(self.p)
+
+
+# ------------------------------------------------------------ the case --
+
+DMENU = """#!/bin/sh
+# dunst's context menu: what dunst offers goes to a log, the line picked is
+# the one matching every pattern in the choice file (none: nothing picked)
+in=$(cat)
+printf '%s\\n' "$in" >> "{log}"
+echo "---" >> "{log}"
+[ -s "{choice}" ] || exit 0
+out=$in
+while IFS= read -r pat; do
+  out=$(printf '%s\\n' "$out" | grep -F -- "$pat")
+done < "{choice}"
+: > "{choice}"
+printf '%s\\n' "$out" | head -n 1
+"""
+
+_DMENU_LINE = re.compile(r"^#(.*) \((.*)\) \[(\d+),([^\]]+)\]$")
+
+
+class G:
+    """One case: the dbus suite's T (bus, daemon, Harness) plus a desktop."""
+
+    def __init__(self, case):
+        self.case = case
+        self.t = dt.T("gui-" + case.replace("_", "-"))
+        self.h = self.t.h
+        self.d = None
+        self.applets = []
+        self.failed = False
+        self.reports = []         # sanitizer / valgrind findings
+
+    # -- desktop --
+
+    def start_desktop(self, **kw):
+        scratch = self.t.scratch()
+        self.dmenu_log = os.path.join(scratch, "dmenu-input.log")
+        self.dmenu_choice = os.path.join(scratch, "dmenu-choice")
+        script = os.path.join(scratch, "dmenu.sh")
+        with open(script, "w") as f:
+            f.write(DMENU.format(log=self.dmenu_log, choice=self.dmenu_choice))
+        os.chmod(script, 0o755)
+        self.d = desktop.Desktop(extra_data_dirs=[DATA_DIR], schema_dir=SCHEMA_DIR, verbose=True,
+                                 dunst_settings={"dmenu": script}, **kw)
+        try:
+            self.d.start()
+        except desktop.DesktopError as e:
+            raise Fail(f"desktop: {e}")
+        return self.d
+
+    def applet(self, name="applet", **kw):
+        return Applet(self, name, **kw)
+
+    def gsettings(self, *args):
+        return self.d.run(["gsettings", *args]).stdout.strip()
+
+    def notify_calls(self):
+        """The applet's Notify calls (app name LECO) seen by the monitor."""
+        return [c for c in self.d.notify_calls() if c.app_name == "LECO"]
+
+    def dunst_menu(self, *patterns):
+        """Open dunst's context menu (dunstctl context): returns the entries it
+        offered as (label, summary, id, action); when patterns are given, the
+        entry matching all of them is picked and dunst invokes that action."""
+        with open(self.dmenu_choice, "w") as f:
+            f.write("".join(p + "\n" for p in patterns))
+        size = os.path.getsize(self.dmenu_log) if os.path.exists(self.dmenu_log) else 0
+        self.d.run(["dunstctl", "context"])
+
+        def offered():
+            try:
+                with open(self.dmenu_log) as f:
+                    f.seek(size)
+                    text = f.read()
+            except OSError:
+                return None
+            return text if text.endswith("---\n") else None
+        text = wait(offered, 20, "dunst's context menu (dmenu stand-in)", step=0.05)
+        return [(m.group(1), m.group(2), int(m.group(3)), m.group(4))
+                for m in map(_DMENU_LINE.match, text.splitlines()) if m]
+
+    def dunst_ids(self, summary):
+        """dunst's ids of the notifications on screen with this summary."""
+        return sorted({i for _, s, i, _ in self.dunst_menu() if s == summary})
+
+    def screenshot(self, name):
+        path = self.d.screenshot(os.path.join(ARTIFACTS, name))
+        log(f"screenshot: {path}")
+        return path
+
+    # -- network side --
+
+    def blocked_udp(self, ns, cg, port, comm, count=1):
+        r = self.h.start(ns, cg, "udp-send", "--to", B4, str(port), "--count", str(count), "--comm", comm)
+        res = r.wait(ok=(0, 1))
+        check(res.get("errno") == "EPERM", f"the send into the drop to port {port}: {res}")
+        return r
+
+    # -- end --
+
+    def close(self):
+        for a in self.applets:
+            # ended by --quit first (a SIGTERM ends it without LeakSanitizer's
+            # exit check): what sanitizers and valgrind print at exit is then
+            # in its log
+            if a.p.poll() is None and self.d:
+                try:
+                    run(a.argv_prefix + [APPLET, "--quit"], env=a.env, timeout=20 * SLOW, check_rc=False)
+                    a.p.wait(10 * SLOW)
+                except (subprocess.TimeoutExpired, OSError, Fail):
+                    pass
+                self.d.kill(a.p)
+            if SANITIZER_REPORT.search(a.log()):
+                self.reports.append(f"leco-applet {a.name} (pid {a.pid}, exit {a.p.poll()}):\n{a.log()[-6000:]}")
+            try:
+                os.makedirs(ARTIFACTS, exist_ok=True)
+                with open(os.path.join(ARTIFACTS, f"{self.case}-{a.name}.log"), "w") as f:
+                    f.write(a.log())
+            except OSError:
+                pass
+        if self.failed:
+            for a in self.applets:
+                log(f"--- {a.name} (pid {a.pid}, exit {a.p.poll()}) log:\n" + "\n".join(a.log().splitlines()[-30:]))
+            if self.d and self.d.state_dir:
+                for name in ("dunst", "sni-host"):
+                    text = self.d.log_text(name)
+                    if text.strip():
+                        log(f"--- {name} log:\n" + "\n".join(text.splitlines()[-15:]))
+            dt.diagnose(self.t)
+        if self.d:
+            self.d.stop(keep=True if self.failed and os.environ.get("LECO_KEEP_DESKTOP") == "1" else None)
+        self.t.close()
+
+
+# The hooks see the whole machine: another program's connection churn (a
+# benchmark) fills the ring buffer between two drains and the events a case
+# waits for can be among those lost (EventsLost).  A roomier buffer than the
+# default makes that unlikely.
+RINGBUF = 16 << 20
+
+
+def load_hooks(h):
+    h.load("--ringbuf-size", str(RINGBUF))
+
+
+def unit_cgroup(h, unit):
+    """A test cgroup whose last component is a unit name: the daemon resolves it."""
+    path, cgid = h.cgroup(unit)
+    return path, cgid
+
+
+# ---------------------------------------------------------- pixels --
+
+def pixels(png, box):
+    """{'RRGGBB': count} of the box (x, y, w, h) of a PNG (ImageMagick)."""
+    x, y, w, h = box
+    r = run(["convert", png, "-crop", f"{w}x{h}+{x}+{y}", "+repage", "-depth", "8", "txt:-"])
+    hist = {}
+    for line in r.stdout.splitlines():
+        m = re.search(r"#([0-9A-Fa-f]{6})", line)
+        if m and not line.startswith("#"):
+            hist[m.group(1).upper()] = hist.get(m.group(1).upper(), 0) + 1
+    check(sum(hist.values()) == w * h, f"convert gave {sum(hist.values())} pixels for a {w}x{h} crop of {png}")
+    return hist
+
+
+def check_icon_drawn(g, name, what, timeout=15):
+    """Screenshots until the tray area shows an icon: the 22-32 px icon is a
+    few hundred pixels of its own colours on the bar."""
+    last = {}
+
+    def drawn():
+        last["png"] = g.screenshot(name)
+        hist = last["hist"] = pixels(last["png"], TRAY_BOX)
+        other = sum(n for c, n in hist.items() if c != TRAY_BG)
+        return (other, len(hist)) if other >= 150 and len(hist) >= 4 else None
+    try:
+        return wait(drawn, timeout, f"the icon drawn {what}", step=0.5)
+    except Fail:
+        raise Fail(f"{what}: the tray area of {last['png']} is background: "
+                   f"{sorted(last['hist'].items(), key=lambda x: -x[1])[:6]}")
+
+
+# ---------------------------------------------------------------- cases --
+
+def case_tray(g):
+    """The item registers with the watcher (RegisteredStatusNotifierItems)
+    and the host draws it (the tray area of a screenshot is the background
+    before, the icon's colours after); IconName is the normal icon, Status
+    Active, the ToolTip carries the down/up rates (non-zero while a test
+    cgroup sends); after the SNI host restarts, the applet registers again
+    and is drawn again."""
+    h, t = g.h, g.t
+    a, b = h.netns()
+    cg, cgid = unit_cgroup(h, "leco-gui-tray.scope")
+    load_hooks(h)
+    t.start_bus()
+    t.start_daemon("[Daemon]\nUpdateInterval=500ms\n")
+    d = g.start_desktop()
+    # the bar, drawn by the host once it maps its window: just its colour
+    hist = {}
+
+    def bar_drawn():
+        hist.clear()
+        hist.update(pixels(g.screenshot("tray-empty.png"), TRAY_BOX))
+        return set(hist) == {TRAY_BG}
+    try:
+        wait(bar_drawn, 20, "the empty bar", step=0.3)
+    except Fail:
+        raise Fail(f"the empty tray area is not just the bar's colour: {hist}")
+
+    app = g.applet()
+    wait(lambda: app.sni in d.registered_items(), 25, f"{app.sni} in RegisteredStatusNotifierItems")
+    head, _ = app.wait_state(registered=True, client_state=CONNECTED, tray_state=TRAY_NORMAL)
+    check(d.registered_items().count(app.sni) == 1, f"registered twice: {d.registered_items()}")
+    check(app.sni_prop("IconName") == "org.leco.Overseer-normal", f"IconName {app.sni_prop('IconName')}")
+    check(app.sni_prop("Status") == "Active", f"Status {app.sni_prop('Status')}")
+    check(app.sni_prop("Id") == APP_ID, f"Id {app.sni_prop('Id')}")
+    check(app.sni_prop("Menu") == "/MenuBar", f"Menu {app.sni_prop('Menu')}")
+
+    # rates in the tooltip: a test cgroup sends for a few seconds
+    f = h.start(a, cg, "udp-flood", "--to", B4, "5990", "--count", "2000000000", "--size", "1000",
+                "--timeout-ms", "15000", "--comm", "leco-gui-tray")
+    # leco_format_rate: "–" for 0, else g_format_size's "1.5 MB" (a no-break space) + "/s"
+    rate = r"(–|\d+(\.\d+)?\s[kMGT]?B/s)"
+    tip_re = re.compile(rf"^↓ {rate}  ↑ (\d+(\.\d+)?\s[kMGT]?B/s)$")
+
+    tips = []
+
+    def tip():
+        icon, _, title, text = app.sni_prop("ToolTip")
+        tips.append(text)
+        return (icon, title, text) if tip_re.match(text) else None
+    try:
+        icon, title, text = wait(tip, 15, "a ToolTip with a non-zero up rate while a test cgroup sends")
+    except Fail as e:
+        raise Fail(f"{e}: tooltips {sorted(set(tips))}")
+    check(icon == "org.leco.Overseer-normal" and title == "LECO", f"ToolTip icon/title: {icon} {title}")
+    log(f"tooltip while sending: {text!r}")
+    f.kill()
+
+    n, colours = check_icon_drawn(g, "tray.png", "after registering")
+    log(f"tray icon: {n} pixels not background, {colours} colours")
+
+    # the host goes away and comes back: the item registers again
+    d.stop_sni_host()
+    app.wait_state(registered=False, timeout=25)
+    hist = pixels(g.screenshot("tray-no-host.png"), TRAY_BOX)
+    check(TRAY_BG not in hist, f"the bar is still drawn without its host: {hist}")
+    d.start_sni_host()
+    wait(lambda: app.sni in d.registered_items(), 25, f"{app.sni} registered again after the host restarted")
+    app.wait_state(registered=True, client_state=CONNECTED)
+    check(d.registered_items() == [app.sni], f"registered items after the restart: {d.registered_items()}")
+    check_icon_drawn(g, "tray-restarted.png", "after the host restarted")
+    app.alive()
+    t.alive()
+
+
+def case_notify(g):
+    """An nft drop of a TCP connect from a test cgroup (unit
+    leco-gui-notify.scope): exactly one new notification, summary naming the
+    unit, body naming remote address, port, protocol and "blocked by the
+    firewall", with Show / Mute this app actions; the retransmitted SYNs
+    (coalesced ConnectionBlocked updates) update it in place: every later
+    Notify carries replaces_id = the id dunst gave it (read back from dunst's
+    own context menu), one notification on screen; the tray turns attention
+    (dump, SNI Status NeedsAttention, tooltip counts the blocked attempts)."""
+    h, t = g.h, g.t
+    a, b = h.netns()
+    unit = "leco-gui-notify.scope"
+    cg, cgid = unit_cgroup(h, unit)
+    h.nft(a, f"chain output {{ type filter hook output priority 0; ip daddr {B4} tcp dport 5400 drop; }}")
+    load_hooks(h)
+    t.start_bus()
+    t.start_daemon("[Daemon]\nCoalesceWindow=1s\n")
+    mon = t.monitor()
+    d = g.start_desktop()
+    g.gsettings("set", SCHEMA, "notification-burst", "20")   # room for all this case shows
+    app = g.applet()
+    app.wait_state(registered=True, client_state=CONNECTED, tray_state=TRAY_NORMAL)
+
+    p = h.start(a, cg, "connect-only", "--connect", B4, "5400", "--nonblock-wait-ms", "3500", "--comm", "leco-gui-blk")
+    res = p.wait(timeout=20)
+    check(res["errno"] in ("EINPROGRESS", "ETIMEDOUT"), f"the dropped connect: {res}")
+    time.sleep(1.5)   # the last coalesced update goes out within a window
+    mine = [s[0] for _, _, s in mon.signals("ConnectionBlocked") if s[0].get("cgroup-id") == cgid]
+    check(mine, "no ConnectionBlocked for the dropped connect")
+    counts = [s["count"] for s in mine]
+    check(len(mine) >= 2 and counts == sorted(counts) and counts[-1] >= 3,
+          f"SYN + retransmissions should give a first signal and coalesced updates: counts {counts}")
+    check(all(s["unit"] == unit and s["app-id"] == "" for s in mine), f"the daemon's unit: {mine[0]}")
+
+    summary = SUMMARY.format(unit)
+    first_body = BODY.format(B4, 5400, "TCP")
+    last_body = f"{first_body} ({counts[-1]} attempts)"
+    calls = wait(lambda: (lambda c: c if c and c[-1].body == last_body else None)(app.calls(summary)), 25,
+                 f"a Notify with {last_body!r}")
+    time.sleep(0.5)
+    calls = app.calls(summary)
+    c0 = calls[0]
+    check(c0.replaces_id == 0, f"the first notification replaces {c0.replaces_id}")
+    check((c0.summary, c0.body) == (summary, first_body), f"first notification: {c0.summary!r} / {c0.body!r}")
+    check(c0.action_pairs == [("show", "Show"), ("mute", "Mute this app")], f"actions: {c0.actions}")
+    check(c0.hints.get("desktop-entry") == APP_ID and c0.hints.get("category") == "network", f"hints: {c0.hints}")
+    check(c0.app_icon == "org.leco.Overseer-attention", f"icon: {c0.app_icon}")
+    check(len([c for c in calls if c.replaces_id == 0]) == 1,
+          f"more than one new notification: {[(c.replaces_id, c.summary, c.body) for c in calls]}")
+    check(len(calls) >= 2, f"the repeats did not update the notification: {calls}")
+
+    ids = g.dunst_ids(summary)
+    check(len(ids) == 1, f"dunst shows {len(ids)} notifications for {summary!r}: {ids}")
+    nid = ids[0]
+    for c in calls[1:]:
+        check(c.replaces_id == nid, f"an update replaces {c.replaces_id}, dunst's id of the notification is {nid}")
+        check(c.summary == summary and c.body.startswith(first_body + " ("), f"update: {c.summary!r} / {c.body!r}")
+    shown = [int(re.search(r"\((\d+) attempts\)", c.body).group(1)) for c in calls[1:]]
+    check(shown == sorted(shown) and len(set(shown)) == len(shown), f"attempt counts shown: {shown}")
+    log(f"notifications: 1 new (dunst id {nid}) + {len(calls) - 1} in-place updates, counts {shown}, "
+        f"signals counts {counts}")
+    app.wait_state(tray_state=TRAY_ATTENTION)
+    app.check_call_count()
+    check(app.sni_prop("Status") == "NeedsAttention", f"Status {app.sni_prop('Status')}")
+    check(app.sni_prop("AttentionIconName") == "org.leco.Overseer-attention", "AttentionIconName")
+    text = app.sni_prop("ToolTip")[3]
+    m = re.search(r"— (\d+) blocked$", text)
+    check(m and int(m.group(1)) >= len(mine), f"tooltip {text!r}: {len(mine)} blocked signals")
+    g.screenshot("notify.png")
+
+    # an inbound attempt dropped by the other side's firewall: no process
+    # of this machine made it, so there is no app or unit to name; the
+    # notification must still say what happened: from where, to which port
+    problems = []
+    h.nft(b, "chain input { type filter hook input priority 0; tcp dport 5701 drop; }")
+    p = h.start(a, None, "connect-only", "--connect", B4, "5701", "--nonblock-wait-ms", "300", "--comm", "leco-gui-in")
+    p.wait(timeout=20)
+    sig = mon.wait("ConnectionBlocked", lambda s: s[0].get("direction") == "in" and s[0].get("local-port") == 5701,
+                   what="the inbound drop")[0][2][0]
+    log(f"inbound ConnectionBlocked: { {k: sig.get(k) for k in ('remote-address', 'remote-port', 'local-address', 'local-port', 'unit', 'app-id', 'comm', 'cgroup')} }")
+    c = wait(lambda: [c for c in app.calls() if c.replaces_id == 0 and
+                      (str(sig["remote-port"]) in c.body + c.summary or "5701" in c.body + c.summary)], 25,
+             "a notification of the inbound attempt")[0]
+    log(f"inbound notification: {c.summary!r} / {c.body!r}")
+    if not re.match(r"\S", c.summary) or c.summary.strip() in ("was blocked", SUMMARY.format("").strip()):
+        problems.append(f"an inbound attempt (no process, no unit) is notified with an empty name: "
+                        f"summary {c.summary!r}")
+    if "5701" not in c.summary + c.body or A4 not in c.summary + c.body:
+        problems.append(f"the notification of an inbound attempt from {A4} to local port 5701 does not say so: "
+                        f"{c.summary!r} / {c.body!r}")
+    if f"to {A4} port {sig['remote-port']}" in c.body:
+        problems.append(f"the inbound attempt is shown as a connection to the peer's own port {sig['remote-port']}: "
+                        f"{c.body!r}")
+    app.alive()
+    t.alive()
+    check(not problems, "applet bugs:\n  " + "\n  ".join(problems))
+
+
+SENDER = r"""
+import os, socket, sys
+cg, addr, ports = sys.argv[1], sys.argv[2], [int(p) for p in sys.argv[3:]]
+with open(os.path.join(cg, "cgroup.procs"), "w") as f:
+    f.write(str(os.getpid()))
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+blocked = 0
+for port in ports:
+    try:
+        s.sendto(b"x" * 32, (addr, port))
+    except PermissionError:
+        blocked += 1
+print("blocked=%d" % blocked)
+"""
+
+
+def send_blocked(ns, jobs):
+    """[(cgroup, [port, ...])]: one process per cgroup (moving itself there
+    first) sends a UDP datagram to each port of B4; returns how many sends
+    the drop refused."""
+    procs = [subprocess.Popen(["nsenter", f"--net=/run/netns/{ns}", sys.executable, "-I", "-c", SENDER,
+                               cg, B4, *map(str, ports)],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for cg, ports in jobs]
+    blocked = 0
+    try:
+        for p in procs:
+            out, err = p.communicate(timeout=30)
+            check(p.returncode == 0, f"sender: {p.returncode} {err}")
+            blocked += int(kv(out)["blocked"])
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+    return blocked
+
+
+def case_notify_budget(g):
+    """1,000 blocked UDP sends from 50 test apps (50 cgroups named as units,
+    1,000 distinct destinations) with the daemon's CoalesceWindow at 100 ms:
+    all 1,000 ConnectionBlocked signals counted on the bus (>= 990 required);
+    with notification-burst 5 and notification-window 10 s (keyfile settings
+    written before the applet starts) no window of 10 s holds more than
+    burst + 1 Notify calls over the whole run; the first ones are individual
+    notifications (one per app and destination), then one summary
+    notification says "N more blocked connections", N the attempts not shown.
+    Then the notified attempts repeat (coalesced updates, count 2), more than
+    the budget left allows: the updates are shown in place as the budget
+    frees, still within it, and no notification is sent again unchanged (the
+    summary "N more" is not re-raised when nothing more was held back)."""
+    h, t = g.h, g.t
+    apps, per_app, first_port = 50, 20, 6000
+    burst, window = 5, 10
+    a, b = h.netns()
+    cgs = [unit_cgroup(h, f"leco-gui-app{i:02d}.scope") for i in range(apps)]
+    h.nft(a, f"chain output {{ type filter hook output priority 0; "
+             f"ip daddr {B4} udp dport {first_port}-{first_port + apps * per_app - 1} drop; }}")
+    load_hooks(h)
+    t.start_bus()
+    t.start_daemon("[Daemon]\nCoalesceWindow=100ms\nBlockedHistory=5000\n")
+    mon = t.monitor()
+    d = g.start_desktop()
+    g.gsettings("set", SCHEMA, "notification-burst", str(burst))
+    g.gsettings("set", SCHEMA, "notification-window", str(window))
+    app = g.applet()
+    app.wait_state(registered=True, client_state=CONNECTED)
+    check(g.gsettings("get", SCHEMA, "notification-window") == f"uint32 {window}", "notification-window not set")
+
+    start = time.monotonic()
+    blocked = send_blocked(a, [(cg, range(first_port + i * per_app, first_port + (i + 1) * per_app))
+                               for i, (cg, _) in enumerate(cgs)])
+    check(blocked == apps * per_app, f"{blocked} of {apps * per_app} sends were blocked")
+    ids = {cgid for _, cgid in cgs}
+
+    def ours():
+        return [s[0] for _, _, s in mon.signals("ConnectionBlocked") if s[0].get("cgroup-id") in ids]
+    try:
+        wait(lambda: len(ours()) >= apps * per_app, 15, f"{apps * per_app} ConnectionBlocked")
+    except Fail:
+        pass
+    sigs = ours()
+    n_sigs = len(sigs)
+    log(f"{blocked} blocked sends -> {n_sigs} ConnectionBlocked of the test apps in "
+        f"{time.monotonic() - start:.1f}s ({len(mon.signals('ConnectionBlocked'))} in all)")
+    if n_sigs < 990:
+        lost = t.prop("EventsLost")
+        raise Fail(f"only {n_sigs} ConnectionBlocked for {blocked} blocked sends" +
+                   (f"; the kernel lost {lost} events meanwhile (EventsLost): something else on this machine "
+                    "makes connections faster than the ring buffer drains" if lost else ""))
+    check(len({s["remote-port"] for s in sigs}) == n_sigs, "two signals for one destination")
+    check(all(s["count"] == 1 for s in sigs), "a coalesced signal among first attempts")
+
+    first = wait(app.calls, 25, "the first notification")[0]
+    summary_re = re.compile(r"(\d+) more blocked connections")
+    summ = wait(lambda: [c for c in app.calls() if summary_re.fullmatch(c.summary)], 20,
+                "the summary notification")[0]
+
+    # phase 2: the notified attempts repeat
+    time.sleep(2.0)
+    notified = [c for c in app.calls() if re.fullmatch(r"leco-gui-app\d\d\.scope was blocked", c.summary)]
+    by_unit = {}
+    for c in notified:
+        port = int(re.search(r" port (\d+) ", c.body).group(1))
+        by_unit.setdefault(c.summary.split()[0], []).append(port)
+    cg_of = {f"leco-gui-app{i:02d}.scope": cg for i, (cg, _) in enumerate(cgs)}
+    again = time.monotonic()
+    check(send_blocked(a, [(cg_of[u], ports) for u, ports in by_unit.items()]) == len(notified),
+          "the repeated sends")
+    repeat_ports = {p for ports in by_unit.values() for p in ports}
+    rep = lambda: [s[0] for at, _, s in mon.signals("ConnectionBlocked")
+                   if at >= again and s[0].get("cgroup-id") in ids and s[0]["remote-port"] in repeat_ports]
+    try:
+        wait(lambda: len(rep()) >= len(notified), 25, "the ConnectionBlocked of the repeated attempts")
+    except Fail as e:
+        late = [(round(at - again, 2), s[0].get("remote-port"), s[0].get("count"))
+                for at, _, s in mon.signals("ConnectionBlocked") if s[0].get("remote-port") in repeat_ports]
+        raise Fail(f"{e}: repeated {by_unit}; their signals (s after the repeat, port, count): {late}")
+    check(all(s["count"] == 2 for s in rep()), f"repeats not coalesced into their records: {rep()}")
+    end_at = again + 2 * window + 4
+    while time.monotonic() < end_at:
+        app.alive()
+        time.sleep(0.5)
+
+    calls = app.calls()      # the budget is for all of them, whoever was blocked
+    times = [c.time for c in calls]
+    log("Notify calls at +s: " + ", ".join(f"{x - first.time:.2f}" for x in times))
+    for c in calls:
+        log(f"  +{c.time - first.time:5.2f}s replaces {c.replaces_id}: {c.summary} / {c.body}")
+    # any window of the configured length (less the monitor's timestamp jitter)
+    worst = max(sum(1 for y in times if x <= y < x + window - 0.3) for x in times)
+    check(worst <= burst + 1, f"{worst} Notify calls within {window}s (burst {burst})")
+    summaries = [c for c in calls if summary_re.fullmatch(c.summary)]
+    singles = [c for c in calls if c not in summaries]
+    news = [c for c in singles if c.replaces_id == 0]
+    # one per (app, destination): the first attempts of the burst, each its own
+    mine = [c for c in news if re.fullmatch(r"leco-gui-app\d\d\.scope was blocked", c.summary)]
+    check(0 < len(mine) <= burst and len({(c.summary, c.body) for c in mine}) == len(mine),
+          f"individual notifications: {[(c.summary, c.body) for c in news]}")
+    check(all(c.time < summ.time for c in mine), "an individual notification after the summary")
+    if len(mine) < len(news):
+        log(f"notifications about other programs on this machine: {[c.summary for c in news if c not in mine]}")
+    more = int(summary_re.fullmatch(summ.summary).group(1))
+    check(summ.replaces_id == 0, f"the first summary replaces {summ.replaces_id}")
+    # (other programs on this machine may be blocked meanwhile: counted too)
+    total = len(mon.signals("ConnectionBlocked"))
+    check(n_sigs - len(mine) <= more <= total - len([c for c in news if c.time < summ.time]),
+          f"the summary counts {more}; {n_sigs} attempts of the test apps ({total} in all), "
+          f"{len(mine)} of them notified")
+    check(summ.time - first.time >= window - 0.5, "the summary came before the window was over")
+    # the repeats: every notified attempt updated in place, with its count
+    for c in mine:
+        upd = [u for u in singles if u.replaces_id != 0 and u.summary == c.summary and u.body.startswith(c.body + " (")]
+        check(len(upd) == 1 and upd[0].body == c.body + " (2 attempts)",
+              f"updates of {c.summary} / {c.body}: {[(u.replaces_id, u.body) for u in upd]}")
+    # nothing sent again unchanged
+    last = {}
+    resent = []
+    for c in calls:
+        key = "summary" if c in summaries else (c.summary, re.sub(r" \(\d+ attempts?\)$", "", c.body))
+        if key in last and (last[key].summary, last[key].body) == (c.summary, c.body):
+            resent.append(c)
+        last[key] = c
+    check(not resent, "notifications sent again with nothing changed: " +
+          "; ".join(f"+{c.time - first.time:.2f}s {c.summary} / {c.body}" for c in resent))
+    for c in summaries[1:]:
+        check(c.replaces_id != 0 and c.replaces_id == summaries[1].replaces_id, "summary updates not in place")
+    app.check_call_count()
+    log(f"{len(calls)} Notify calls: {len(news)} new, {len(singles) - len(news)} updates, {len(summaries)} "
+        f"summary ({summ.summary!r}); worst {window} s window {worst}")
+    g.screenshot("notify-budget.png")
+    app.alive()
+    t.alive()
+
+
+def case_popover(g):
+    """Two test cgroups (units) each make a TCP transfer of a known size to a
+    server in a third: once a TrafficUpdated carries the generators' totals, a
+    click on the tray icon opens the traffic window (dump popover-visible,
+    xdotool finds the window by its title), whose rows of the three cgroups
+    have exactly the byte counts leco-traffic reported, titled by unit;
+    screenshot kept; Escape closes it."""
+    h, t = g.h, g.t
+    a, b = h.netns()
+    cga, ida = unit_cgroup(h, "leco-gui-pop-a.scope")
+    cgb, idb = unit_cgroup(h, "leco-gui-pop-b.scope")
+    cgs, ids = unit_cgroup(h, "leco-gui-pop-srv.scope")
+    load_hooks(h)
+    t.start_bus()
+    t.start_daemon("[Daemon]\nUpdateInterval=500ms\n")
+    mon = t.monitor()
+    d = g.start_desktop()
+    app = g.applet()
+    app.wait_state(registered=True, client_state=CONNECTED, popover_visible=False)
+    wait(lambda: app.sni in d.registered_items(), 25, "the tray item")
+
+    want = {}
+    for cg, cgid, size in ((cga, ida, 123457), (cgb, idb, 654321)):
+        srv = h.start(b, cgs, "tcp-server", "--listen", B4, "0", "--bytes", str(size), "--comm", "leco-gui-srv")
+        port = int(kv(srv.readline())["port"])
+        cli = h.start(a, cg, "tcp-client", "--connect", B4, str(port), "--bytes", str(size), "--comm", "leco-gui-cli")
+        cres, sres = cli.wait(), srv.wait()
+        check(cres["tx"] == cres["rx"] == sres["rx"] == sres["tx"] == str(size), f"generators: {cres} {sres}")
+        want[cgid] = (int(cres["rx"]), int(cres["tx"]))
+        srx, stx = want.get(ids, (0, 0))
+        want[ids] = (srx + int(sres["rx"]), stx + int(sres["tx"]))
+
+    def settled():
+        last = {}
+        for _, _, (rows,) in mon.signals("TrafficUpdated"):
+            for r in rows:
+                last[r["cgroup-id"]] = r
+        return all(i in last and (last[i]["rx-bytes"], last[i]["tx-bytes"]) == v for i, v in want.items())
+    wait(settled, 25, "a TrafficUpdated with the generators' totals")
+
+    # the click on the icon: the host calls Activate
+    g.screenshot("popover-before.png")
+    d.click(TRAY_BOX[0] + TRAY_BOX[2] // 2, TRAY_BOX[1] + TRAY_BOX[3] // 2)
+    app.wait_state(popover_visible=True, timeout=25)
+    wins = wait(lambda: d.find_windows("^" + WINDOW_TITLE + "$"), 25, f"a window titled {WINDOW_TITLE!r}")
+    check(len(wins) == 1, f"windows titled {WINDOW_TITLE!r}: {wins}")
+
+    def rows_ok(head, rows):
+        got = {r["cgroup-id"]: r for r in rows if r["depth"] == 0}
+        return all(i in got and (got[i]["rx-bytes"], got[i]["tx-bytes"]) == v for i, v in want.items())
+    head, rows = app.wait_dump(rows_ok, 25, "the rows of the test cgroups with the generators' byte counts")
+    got = {r["cgroup-id"]: r for r in rows if r["depth"] == 0}
+    for cgid, unit in ((ida, "leco-gui-pop-a.scope"), (idb, "leco-gui-pop-b.scope"), (ids, "leco-gui-pop-srv.scope")):
+        r = got[cgid]
+        check(r["title"] == unit and r["subtitle"] == unit, f"row of {unit}: {r}")
+        check(r["connections"] == 0, f"row of {unit} after the transfers: {r}")
+    check(len(got) == len(rows) == head["rows"], f"{len(rows)} rows in the view, {head['rows']} in the model")
+    listed = {r["cgroup-id"]: r for r in t.call("ListTraffic")}
+    for cgid, (rx, tx) in want.items():
+        check((listed[cgid]["rx-bytes"], listed[cgid]["tx-bytes"]) == (rx, tx), f"ListTraffic {listed[cgid]}")
+    log("rows: " + "; ".join(f"{got[i]['title']} rx={got[i]['rx-bytes']} tx={got[i]['tx-bytes']}" for i in want))
+    shot = g.screenshot("popover.png")
+    hist = pixels(shot, (0, 0, 700, 400))
+    check(len(hist) > 20, f"the traffic window area looks empty: {len(hist)} colours")
+
+    # Escape closes it: keys go to the window as it opened (active, its
+    # focus where it put it)
+    problems = []
+    run(["xdotool", "windowfocus", "--sync", str(wins[0])], env=d.env, timeout=10)
+    check(run(["xdotool", "getwindowfocus"], env=d.env).stdout.strip() == str(wins[0]), "no keyboard focus")
+    run(["xdotool", "key", "Escape"], env=d.env, timeout=10)
+    try:
+        app.wait_state(popover_visible=False, timeout=5)
+    except Fail:
+        # is it the key, or where the focus is?
+        run(["xdotool", "key", "Tab", "Tab", "Escape"], env=d.env, timeout=10)
+        try:
+            app.wait_state(popover_visible=False, timeout=5)
+            problems.append("Escape does not close the traffic window as it opens (the search entry has the "
+                            "focus and GtkSearchEntry's own Escape binding, stop-search, takes the key); after "
+                            "Tab moved the focus away it does")
+        except Fail:
+            raise Fail("neither Escape nor Tab Tab Escape closed the traffic window")
+    wait(lambda: not d.find_windows("^" + WINDOW_TITLE + "$"), 5, "the window to be unmapped")
+    # a second click opens it again, a third closes it (apart by more than
+    # the double-click time: the host activates on a double click too)
+    time.sleep(0.6)
+    d.click(TRAY_BOX[0] + TRAY_BOX[2] // 2, TRAY_BOX[1] + TRAY_BOX[3] // 2)
+    app.wait_state(popover_visible=True, timeout=25)
+    wait(lambda: d.find_windows("^" + WINDOW_TITLE + "$"), 5, "the window again")
+    time.sleep(0.6)
+    d.click(TRAY_BOX[0] + TRAY_BOX[2] // 2, TRAY_BOX[1] + TRAY_BOX[3] // 2)
+    app.wait_state(popover_visible=False, timeout=25)
+    app.alive()
+    t.alive()
+    check(not problems, "applet bugs:\n  " + "\n  ".join(problems))
+
+
+def case_mute(g):
+    """A notification's "Mute this app", invoked through dunst (its context
+    menu, so dunst itself emits ActionInvoked), puts the app id into
+    GSettings muted-apps: later blocked attempts of that app raise no
+    notification while another app's still do; after the applet restarts
+    (keyfile backend) the app is still muted.  A daemon restart turns the
+    applet disconnected (tray-state 2, client-state 2, icon and tooltip) and
+    back to connected, rows read again (a cgroup's bytes sent while the daemon
+    was away show up although the new daemon sends no TrafficUpdated)."""
+    h, t = g.h, g.t
+    a, b = h.netns()
+    app_id = "org.leco.GuiTest"
+    cg, cgid = unit_cgroup(h, f"app-gnome-{app_id}-4242.scope")
+    other_unit = "leco-gui-other.scope"
+    cgo, ido = unit_cgroup(h, other_unit)
+    h.nft(a, f"chain output {{ type filter hook output priority 0; ip daddr {B4} udp dport 5500-5599 drop; }}")
+    load_hooks(h)
+    t.start_bus()
+    t.start_daemon("[Daemon]\nCoalesceWindow=1s\nUpdateInterval=500ms\n")
+    mon = t.monitor()
+    d = g.start_desktop()
+    apps_dir = os.path.join(d.env["XDG_DATA_HOME"], "applications")
+    os.makedirs(apps_dir, exist_ok=True)
+    with open(os.path.join(apps_dir, app_id + ".desktop"), "w") as f:
+        f.write("[Desktop Entry]\nType=Application\nName=LECO GUI Test\nExec=true\nIcon=network-workgroup\n")
+    app = g.applet()
+    app.wait_state(registered=True, client_state=CONNECTED)
+
+    def signal_for(port):
+        return mon.wait("ConnectionBlocked", lambda s: s[0].get("remote-port") == port, what=f"port {port}")
+
+    summary = SUMMARY.format("LECO GUI Test")
+    g.blocked_udp(a, cg, 5501, "leco-gui-mute")
+    s = signal_for(5501)[0][2][0]
+    check(s["app-id"] == app_id, f"the daemon's app id: {s}")
+    c = wait(lambda: app.calls(summary), 25, f"a notification {summary!r}")[0]
+    check(c.body == BODY.format(B4, 5501, "UDP") and c.app_icon == "network-workgroup",
+          f"notification of the app: {c.body!r} icon {c.app_icon!r}")
+
+    # Mute this app, picked in dunst's context menu
+    offered = g.dunst_menu(f"({summary}) [", ",mute]")
+    check(("Mute this app", summary) in [(l, s) for l, s, _, _ in offered], f"dunst's menu: {offered}")
+    nid = [i for _, s, i, _ in offered if s == summary][0]
+    wait(lambda: [m for m in d.monitor_messages() if m.member == "ActionInvoked" and m.args == [nid, "mute"]],
+         25, f"dunst's ActionInvoked({nid}, mute)")
+    wait(lambda: g.gsettings("get", SCHEMA, "muted-apps") == f"['{app_id}']", 25,
+         f"muted-apps = ['{app_id}'] (is {g.gsettings('get', SCHEMA, 'muted-apps')})")
+    check(f'muted notifications for "{app_id}"' in app.log(), "the applet did not log the mute")
+
+    # the muted app: no notification; another app: one
+    before = len(app.calls(summary))
+    g.blocked_udp(a, cg, 5502, "leco-gui-mute")
+    signal_for(5502)
+    g.blocked_udp(a, cgo, 5503, "leco-gui-other")
+    signal_for(5503)
+    other = wait(lambda: app.calls(SUMMARY.format(other_unit)), 25, "the other app's notification")
+    check(len(other) == 1 and other[0].body == BODY.format(B4, 5503, "UDP"), f"the other app's: {other}")
+    time.sleep(1.0)
+    new = app.calls(summary)[before:]
+    check(not new, f"the muted app notified: {[(c.summary, c.body) for c in new]}")
+
+    # persists: the applet quits (a second launch forwards --quit) and comes back
+    r = run([APPLET, "--quit"], env=app.env, timeout=20, check_rc=False)
+    check(r.returncode == 0, f"leco-applet --quit: {r.returncode} {r.stderr}")
+    try:
+        app.p.wait(10)
+    except subprocess.TimeoutExpired:
+        raise Fail("leco-applet did not quit")
+    check(app.p.returncode == 0, f"leco-applet exited with {app.p.returncode}")
+    keyfile = os.path.join(d.env["XDG_CONFIG_HOME"], "glib-2.0", "settings", "keyfile")
+    with open(keyfile) as f:
+        check(app_id in f.read(), f"{app_id} not in {keyfile}")
+    app2 = g.applet("applet2")
+    app2.wait_state(registered=True, client_state=CONNECTED)
+    check(g.gsettings("get", SCHEMA, "muted-apps") == f"['{app_id}']", "muted-apps after the restart")
+    g.blocked_udp(a, cg, 5504, "leco-gui-mute")
+    signal_for(5504)
+    g.blocked_udp(a, cgo, 5505, "leco-gui-other")
+    signal_for(5505)
+    wait(lambda: app2.calls(SUMMARY.format(other_unit)), 25, "the other app's notification after the restart")
+    time.sleep(1.0)
+    check(not app2.calls(summary), f"the muted app notified after the restart: {app2.calls(summary)}")
+    app2.check_call_count()
+
+    # the daemon goes away and comes back: disconnected, then connected with the rows read again
+    run([APPLET, "--show"], env=app2.env, timeout=20)
+    app2.wait_state(popover_visible=True)
+    pre = sum(r["tx-bytes"] for r in t.call("ListTraffic") if r["cgroup-id"] == ido)
+    dt.stop_pid(t.daemon.p)
+    head, _ = app2.wait_state(tray_state=TRAY_DISCONNECTED, client_state=DISCONNECTED)
+    check(app2.sni_prop("IconName") == "org.leco.Overseer-disconnected", f"IconName {app2.sni_prop('IconName')}")
+    tip = app2.sni_prop("ToolTip")[3]
+    check("not running" in tip, f"tooltip while the daemon is away: {tip!r}")
+    sent = h.start(a, cgo, "udp-send", "--to", B4, "5700", "--count", "7", "--size", "300", "--comm", "leco-gui-away")
+    check(sent.wait()["tx"] == "2100", "the send while the daemon is away")
+    t.start_daemon("[Daemon]\nUpdateInterval=3600s\n")   # no TrafficUpdated: what shows was read
+
+    def reread(head, rows):
+        row = [r for r in rows if r["cgroup-id"] == ido and r["depth"] == 0]
+        return head["client-state"] == CONNECTED and head["tray-state"] != TRAY_DISCONNECTED and row \
+            and row[0]["tx-bytes"] == listed_tx()
+    listed_tx = lambda: [r for r in t.call("ListTraffic") if r["cgroup-id"] == ido][0]["tx-bytes"]
+    head, rows = app2.wait_dump(reread, 25, "connected again, the other app's row as ListTraffic has it")
+    row = [r for r in rows if r["cgroup-id"] == ido][0]
+    check(row["tx-bytes"] == pre + 2100,
+          f"the 2100 bytes sent while the daemon was away are not in the row: {row}, before {pre}")
+    check(app2.sni_prop("IconName") != "org.leco.Overseer-disconnected", "still the disconnected icon")
+    g.screenshot("mute.png")
+    app2.alive()
+    t.alive()
+
+
+def case_denied(g):
+    """The applet run as a user outside the monitor group (uid daemon, no
+    supplementary groups, with its own home and config) against the real
+    policy: client-state 3 (denied), tray-state 2 with the disconnected icon,
+    a message naming the group the applet was built for and the
+    `usermod -aG` command, in its log and its tooltip; the traffic window
+    shows it too; the applet keeps running and quits cleanly."""
+    h, t = g.h, g.t
+    load_hooks(h)
+    t.start_bus()
+    t.start_daemon()
+    user = dt.client_user()
+    d = g.start_desktop(bus_users=[user.pw_name])
+    home = os.path.join(d.state_dir, "denied-home")
+    os.makedirs(home)
+    env = dict(d.env)
+    for sub, var in (("home", "HOME"), ("config", "XDG_CONFIG_HOME"), ("cache", "XDG_CACHE_HOME"),
+                     ("data", "XDG_DATA_HOME"), ("runtime", "XDG_RUNTIME_DIR")):
+        path = os.path.join(home, sub)
+        os.makedirs(path, mode=0o700)
+        env[var] = path
+    for root, dirs, files in os.walk(home):
+        for x in [root] + [os.path.join(root, n) for n in dirs + files]:
+            os.chown(x, user.pw_uid, user.pw_gid)
+    # the policy refuses exactly this: the same user as a member may call
+    r = run(t.prefix("nonmember") + ["gdbus", "call", "--address", t.addr, "--dest", dt.NAME, "--object-path",
+                                     dt.PATH, "--method", f"{dt.IFACE}.ListTraffic"], check_rc=False, env=dt.env())
+    check(r.returncode != 0 and "AccessDenied" in r.stderr, f"the non-member's call: {r.returncode} {r.stderr}")
+    app = g.applet(argv_prefix=["setpriv", f"--reuid={user.pw_uid}", f"--regid={user.pw_gid}", "--clear-groups"],
+                   env=env, dump_dir=home)
+    head, _ = app.wait_state(client_state=DENIED, tray_state=TRAY_DISCONNECTED, registered=True)
+    with open(f"/proc/{app.pid}/status") as f:
+        st = dict(l.split(":", 1) for l in f.read().splitlines() if ":" in l)
+    check(st["Uid"].split()[0] == str(user.pw_uid) and st["Groups"].strip() == "",
+          f"the applet runs as uid {st['Uid']} groups {st['Groups']!r}")
+    cmd = f"usermod -aG {APPLET_GROUP} {user.pw_name}"
+    lines = [l for l in app.log().splitlines() if "leco-applet-Message" in l and cmd in l]   # g_message
+    check(lines and f'"{APPLET_GROUP}" group' in lines[0], f"no message naming the group and {cmd!r}:\n{app.log()}")
+    log(f"log: {lines[0]}")
+    tip = app.sni_prop("ToolTip")[3]
+    check(cmd in tip and APPLET_GROUP in tip, f"tooltip: {tip!r}")
+    check(app.sni_prop("IconName") == "org.leco.Overseer-disconnected", f"IconName {app.sni_prop('IconName')}")
+    check(app.sni_prop("Status") == "Active", f"Status {app.sni_prop('Status')}")
+    # the traffic window says so too
+    run([APPLET, "--show"], env=env, timeout=20)
+    head, rows = app.wait_state(popover_visible=True)
+    check(head["client-state"] == DENIED and rows == [], f"denied, yet rows: {rows}")
+    g.screenshot("denied.png")
+    time.sleep(1.0)
+    app.alive()
+    check(app.dump()[0]["client-state"] == DENIED, "the state changed")
+    r = run([APPLET, "--quit"], env=env, timeout=20, check_rc=False)
+    check(r.returncode == 0, f"leco-applet --quit: {r.returncode} {r.stderr}")
+    try:
+        app.p.wait(10)
+    except subprocess.TimeoutExpired:
+        raise Fail("the denied applet did not quit")
+    check(app.p.returncode == 0, f"the denied applet exited with {app.p.returncode}:\n{app.log()[-2000:]}")
+    t.alive()
+
+
+CASES = {n[5:]: f for n, f in globals().items() if n.startswith("case_")}
+
+
+def preflight():
+    ct.preflight()
+    missing = desktop.missing_tools({"dunstctl": "dunst", "convert": "imagemagick", "gsettings": "libglib2.0-bin",
+                                     "nsenter": "util-linux", "setpriv": "util-linux"})
+    if missing:
+        raise Skip("missing: " + ", ".join(missing))
+    for f in (APPLET, dt.DBUSD):
+        if not os.access(f, os.X_OK):
+            raise Fail(f"{f} not built")
+    if not os.path.exists(os.path.join(SCHEMA_DIR, "gschemas.compiled")):
+        raise Fail(f"no compiled schema in {SCHEMA_DIR}")
+    if not os.path.isdir(os.path.join(ICON_DIR, "hicolor")):
+        raise Fail(f"no icons in {ICON_DIR}")
+    try:
+        pwd.getpwnam(dt.DAEMON_USER)
+        import grp
+        grp.getgrnam(dt.MONITOR_GROUP)
+    except KeyError as e:
+        raise Skip(f"needs the user nobody and the group users: {e}")
+    dt.client_user()
+
+
+def _sigterm(signum, frame):
+    raise SystemExit(128 + signum)
+
+
+def main():
+    if len(sys.argv) != 2 or sys.argv[1] not in CASES:
+        print(f"usage: {sys.argv[0]} {{{','.join(CASES)}}}", file=sys.stderr)
+        return 2
+    case = sys.argv[1]
+    strict = os.environ.get("CI") == "true" or os.environ.get("LECO_REQUIRE_ALL") == "1"
+    g = None
+    # meson ends a test that runs over its time with SIGTERM: clean up then too
+    signal.signal(signal.SIGTERM, _sigterm)
+    t0 = time.monotonic()
+    try:
+        preflight()
+        g = G(case)
+        CASES[case](g)
+    except Skip as e:
+        log(f"SKIP: {e}")
+        return 1 if strict else 77
+    except (Fail, desktop.DesktopError) as e:
+        log(f"FAIL: {e}")
+        if g:
+            g.failed = True
+        return 1
+    except BaseException:
+        if g:
+            g.failed = True
+        raise
+    finally:
+        if g:
+            g.close()
+            reports = g.reports + getattr(g.t, "reports", [])
+            if reports:
+                log("FAIL: sanitizer/valgrind reports:\n" + "\n".join(reports))
+                return 1   # overrides the return above: PASS, SKIP or FAIL
+    log(f"PASS ({time.monotonic() - t0:.1f}s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
