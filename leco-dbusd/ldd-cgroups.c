@@ -84,7 +84,12 @@ add (LddCgroups *self, GHashTable *table, guint64 id, const char *path)
   LddUnitInfo u = {};
 
   info->id = id;
+  /* a cgroup's name is anyone's choice (delegated subtrees): no control
+   * characters into the journal, a terminal or a D-Bus string */
   info->path = g_utf8_make_valid (path, -1);
+  for (char *p = info->path; *p; p++)
+    if ((unsigned char) *p < 0x20 || *p == 0x7f)
+      *p = '?';
   ldd_unit_info_from_path (path, &u);
   info->unit = g_steal_pointer (&u.unit);
   info->slice = g_steal_pointer (&u.slice);
@@ -98,7 +103,6 @@ add (LddCgroups *self, GHashTable *table, guint64 id, const char *path)
 static void
 walk (LddCgroups *self, GHashTable *table, int dirfd, GString *path, guint depth)
 {
-  g_autoptr (GError) error = NULL;
   DIR *d;
   struct dirent *de;
   int fd;

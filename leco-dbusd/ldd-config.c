@@ -505,7 +505,19 @@ static LddConfig *parse_key_file(const char *data, gsize len, const char *file, 
 				    "%s: unknown group [%s], expected [Daemon] or [Ignore]", file, g);
 			return NULL;
 		}
+		g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
+
 		for (char **key = keys; keys && *key; key++) {
+			/* GKeyFile keeps only the last of a repeated key (also across two
+			 * sections of one group): say so rather than drop one silently */
+			if (!g_hash_table_add(seen, *key)) {
+				g_autofree char *k = escape_text(*key, QUOTE_MAX_CHARS);
+
+				g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+					    "%s: [%s] %s is given more than once; give it once (lists are "
+					    "separated by ;)", file, *group, k);
+				return NULL;
+			}
 			if (daemon ? !parse_daemon_key(config, kf, file, *key, error)
 				   : !parse_ignore_key(config, kf, file, *key, error))
 				return NULL;

@@ -14,7 +14,7 @@ build="clang llvm libbpf-dev libelf-dev zlib1g-dev meson ninja-build pkg-config 
 run="dbus libglib2.0-bin systemd passwd"
 test="python3 nftables iproute2 util-linux libxml2-utils
       xvfb x11-utils xdotool imagemagick dbus-bin dunst libnotify-bin haskell-gtk-sni-tray-utils
-      desktop-file-utils appstream adwaita-icon-theme man-db groff-base"
+      desktop-file-utils appstream adwaita-icon-theme man-db groff-base libclang-rt-dev"
 bench="iperf3"
 
 case $what in

@@ -68,6 +68,35 @@ if [ "$sanitize" = 1 ]; then
   fi
 fi
 
+# Fuzzing smoke run (CI, or LECO_FUZZ=1): the libFuzzer harnesses in a clang
+# build of their own (LECO_FUZZ_BUILD_DIR, default build-fuzz): every seed and
+# reproducer once, then LECO_FUZZ_SECONDS (default 60) of fuzzing each.
+if [ "${CI:-}" = true ]; then fuzz=${LECO_FUZZ:-1}; else fuzz=${LECO_FUZZ:-0}; fi
+fuzz_build=${LECO_FUZZ_BUILD_DIR:-build-fuzz}
+want_fuzz=1
+if [ $# -gt 0 ]; then
+  want_fuzz=0
+  for s in "$@"; do case $s in fuzz|fuzz-regress) want_fuzz=1 ;; esac; done
+fi
+if [ "$fuzz" = 1 ] && [ "$want_fuzz" = 1 ]; then
+  echo "test.sh: fuzzing (clang, libFuzzer), ${LECO_FUZZ_SECONDS:-60} s per harness"
+  if { [ -d "$fuzz_build/meson-private" ] || CC=clang meson setup "$fuzz_build"; } && ninja -C "$fuzz_build"; then
+    rm -f "$fuzz_build/meson-logs/testlog.json"
+    meson test -C "$fuzz_build" --print-errorlogs --suite fuzz-regress --suite fuzz || rc=$?
+    if [ -f "$fuzz_build/meson-logs/testlog.json" ] && grep -q '"name"' "$fuzz_build/meson-logs/testlog.json"; then
+      logs="$logs $fuzz_build/meson-logs/testlog.json"
+    else
+      echo "test.sh: the fuzz suites ran no test (is clang's libFuzzer runtime installed?)" >&2
+      broken=1
+      rc=1
+    fi
+  else
+    echo "test.sh: the fuzz build ($fuzz_build) failed" >&2
+    broken=1
+    rc=1
+  fi
+fi
+
 # one plain closing line, counted from meson's own logs
 # shellcheck disable=SC2086
 python3 - "$broken" $logs <<'PY'
