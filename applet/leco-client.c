@@ -19,6 +19,7 @@ struct _LecoClient {
   LecoOverseer1 *proxy;
   GCancellable *cancellable;
   guint watch;
+  guint sub_traffic, sub_blocked;
   LecoClientState state;
   char *message;
 };
@@ -43,8 +44,11 @@ set_state (LecoClient *self, LecoClientState state, const char *message)
 static void
 drop_proxy (LecoClient *self)
 {
-  if (self->proxy)
-    g_signal_handlers_disconnect_by_data (self->proxy, self);
+  if (self->bus && self->sub_traffic)
+    g_dbus_connection_signal_unsubscribe (self->bus, self->sub_traffic);
+  if (self->bus && self->sub_blocked)
+    g_dbus_connection_signal_unsubscribe (self->bus, self->sub_blocked);
+  self->sub_traffic = self->sub_blocked = 0;
   g_clear_object (&self->proxy);
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
@@ -123,16 +127,25 @@ on_traffic_listed (GObject *source, GAsyncResult *res, gpointer user_data)
                                     on_blocked_listed, ctx);
 }
 
+/* Only the two signals the applet uses: match rules per member, so the bus
+ * does not wake us for every connection opened and closed on the machine. */
 static void
-on_traffic_signal (LecoOverseer1 *proxy, GVariant *rows, LecoClient *self)
+on_signal (GDBusConnection *bus, const char *sender, const char *path, const char *iface, const char *member,
+           GVariant *params, gpointer user_data)
 {
-  g_signal_emit (self, signals[SIG_TRAFFIC], 0, rows);
-}
+  LecoClient *self = user_data;
+  g_autoptr (GVariant) arg = NULL;
 
-static void
-on_blocked_signal (LecoOverseer1 *proxy, GVariant *attempt, LecoClient *self)
-{
-  g_signal_emit (self, signals[SIG_BLOCKED], 0, attempt);
+  if (g_str_equal (member, "TrafficUpdated") && g_variant_is_of_type (params, G_VARIANT_TYPE ("(aa{sv})")))
+    {
+      arg = g_variant_get_child_value (params, 0);
+      g_signal_emit (self, signals[SIG_TRAFFIC], 0, arg);
+    }
+  else if (g_str_equal (member, "ConnectionBlocked") && g_variant_is_of_type (params, G_VARIANT_TYPE ("(a{sv})")))
+    {
+      arg = g_variant_get_child_value (params, 0);
+      g_signal_emit (self, signals[SIG_BLOCKED], 0, arg);
+    }
 }
 
 static void
@@ -150,8 +163,12 @@ on_proxy (GObject *source, GAsyncResult *res, gpointer user_data)
       return;
     }
   self->proxy = proxy;
-  g_signal_connect (proxy, "traffic-updated", G_CALLBACK (on_traffic_signal), self);
-  g_signal_connect (proxy, "connection-blocked", G_CALLBACK (on_blocked_signal), self);
+  self->sub_traffic = g_dbus_connection_signal_subscribe (
+    self->bus, g_dbus_proxy_get_name_owner (G_DBUS_PROXY (proxy)), "org.leco.Overseer1", "TrafficUpdated",
+    OBJECT_PATH, NULL, G_DBUS_SIGNAL_FLAGS_NONE, on_signal, self, NULL);
+  self->sub_blocked = g_dbus_connection_signal_subscribe (
+    self->bus, g_dbus_proxy_get_name_owner (G_DBUS_PROXY (proxy)), "org.leco.Overseer1", "ConnectionBlocked",
+    OBJECT_PATH, NULL, G_DBUS_SIGNAL_FLAGS_NONE, on_signal, self, NULL);
   /* subscribe first, then read the state: nothing falls between the two */
   leco_overseer1_call_list_traffic (proxy, self->cancellable, on_traffic_listed, self);
 }
@@ -164,7 +181,8 @@ on_name_appeared (GDBusConnection *bus, const char *name, const char *owner, gpo
   g_debug ("%s appeared as %s", name, owner);
   drop_proxy (self);
   self->cancellable = g_cancellable_new ();
-  leco_overseer1_proxy_new (bus, G_DBUS_PROXY_FLAGS_DO_NOT_AUTO_START, BUS_NAME, OBJECT_PATH,
+  leco_overseer1_proxy_new (bus, G_DBUS_PROXY_FLAGS_DO_NOT_AUTO_START | G_DBUS_PROXY_FLAGS_DO_NOT_CONNECT_SIGNALS |
+                            G_DBUS_PROXY_FLAGS_DO_NOT_LOAD_PROPERTIES, BUS_NAME, OBJECT_PATH,
                             self->cancellable, on_proxy, g_object_ref (self));
 }
 

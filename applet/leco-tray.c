@@ -63,6 +63,8 @@ struct _LecoTray {
   gboolean registered;
   gboolean warned_no_watcher;
   guint retry;                /* registration retry timer, only while registering */
+  guint tooltip_timer;        /* NewToolTip at most once a second, only while it changes */
+  gint64 tooltip_sent;
   gboolean watcher_present;
   guint attempts;
   LecoTrayState state;
@@ -321,6 +323,7 @@ leco_tray_dispose (GObject *object)
   LecoTray *self = LECO_TRAY (object);
 
   g_clear_handle_id (&self->retry, g_source_remove);
+  g_clear_handle_id (&self->tooltip_timer, g_source_remove);
   if (self->watcher_id)
     g_bus_unwatch_name (self->watcher_id);
   self->watcher_id = 0;
@@ -417,14 +420,36 @@ leco_tray_get_state (LecoTray *self)
   return self->state;
 }
 
+static gboolean
+on_tooltip_timer (gpointer user_data)
+{
+  LecoTray *self = user_data;
+
+  self->tooltip_timer = 0;
+  self->tooltip_sent = g_get_monotonic_time ();
+  emit (self, "NewToolTip", NULL);
+  return G_SOURCE_REMOVE;
+}
+
+/* Each NewToolTip makes the host read our properties back: under a storm of
+ * blocked attempts (the count is in the tooltip) say it at most once a
+ * second, or the host runs into the bus's limit of pending calls. */
 void
 leco_tray_set_tooltip (LecoTray *self, const char *text)
 {
+  gint64 since;
+
   if (g_strcmp0 (self->tooltip, text) == 0)
     return;
   g_free (self->tooltip);
   self->tooltip = g_strdup (text);
-  emit (self, "NewToolTip", NULL);
+  if (self->tooltip_timer)
+    return;
+  since = g_get_monotonic_time () - self->tooltip_sent;
+  if (since >= G_USEC_PER_SEC)
+    on_tooltip_timer (self);
+  else
+    self->tooltip_timer = g_timeout_add ((G_USEC_PER_SEC - since) / 1000 + 1, on_tooltip_timer, self);
 }
 
 void

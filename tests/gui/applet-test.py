@@ -34,6 +34,7 @@ desktop's state dir (logs) of a failed case.
 import importlib.util
 import json
 import os
+import shutil
 import pwd
 import re
 import shlex
@@ -372,6 +373,12 @@ def load_hooks(h):
     h.load("--ringbuf-size", str(RINGBUF))
 
 
+# Names of this run's units and app: notifications are per app, and another
+# run of these tests on the same machine (its own meson test) must not look
+# like this one's to the applet.
+RUN = f"p{os.getpid()}"
+
+
 def unit_cgroup(h, unit):
     """A test cgroup whose last component is a unit name: the daemon resolves it."""
     path, cgid = h.cgroup(unit)
@@ -440,10 +447,14 @@ def case_tray(g):
 
     app = g.applet()
     wait(lambda: app.sni in d.registered_items(), 25, f"{app.sni} in RegisteredStatusNotifierItems")
-    head, _ = app.wait_state(registered=True, client_state=CONNECTED, tray_state=TRAY_NORMAL)
+    head, _ = app.wait_state(registered=True, client_state=CONNECTED)
     check(d.registered_items().count(app.sni) == 1, f"registered twice: {d.registered_items()}")
     check(app.sni_prop("IconName") == "org.leco.Overseer-normal", f"IconName {app.sni_prop('IconName')}")
-    check(app.sni_prop("Status") == "Active", f"Status {app.sni_prop('Status')}")
+    # (attention only if something on this machine was blocked meanwhile)
+    status = app.sni_prop("Status")
+    state = app.dump()[0]["tray-state"]
+    check((state, status) in ((TRAY_NORMAL, "Active"), (TRAY_ATTENTION, "NeedsAttention")),
+          f"tray-state {state} with Status {status}")
     check(app.sni_prop("Id") == APP_ID, f"Id {app.sni_prop('Id')}")
     check(app.sni_prop("Menu") == "/MenuBar", f"Menu {app.sni_prop('Menu')}")
 
@@ -452,7 +463,7 @@ def case_tray(g):
                 "--timeout-ms", "15000", "--comm", "leco-gui-tray")
     # leco_format_rate: "–" for 0, else g_format_size's "1.5 MB" (a no-break space) + "/s"
     rate = r"(–|\d+(\.\d+)?\s[kMGT]?B/s)"
-    tip_re = re.compile(rf"^↓ {rate}  ↑ (\d+(\.\d+)?\s[kMGT]?B/s)$")
+    tip_re = re.compile(rf"^↓ {rate}  ↑ (\d+(\.\d+)?\s[kMGT]?B/s)( — \d+ blocked)?$")
 
     tips = []
 
@@ -464,7 +475,8 @@ def case_tray(g):
         icon, title, text = wait(tip, 15, "a ToolTip with a non-zero up rate while a test cgroup sends")
     except Fail as e:
         raise Fail(f"{e}: tooltips {sorted(set(tips))}")
-    check(icon == "org.leco.Overseer-normal" and title == "LECO", f"ToolTip icon/title: {icon} {title}")
+    check(icon in ("org.leco.Overseer-normal", "org.leco.Overseer-attention") and title == "LECO",
+          f"ToolTip icon/title: {icon} {title}")
     log(f"tooltip while sending: {text!r}")
     f.kill()
 
@@ -487,7 +499,7 @@ def case_tray(g):
 
 def case_notify(g):
     """An nft drop of a TCP connect from a test cgroup (unit
-    leco-gui-notify.scope): exactly one new notification, summary naming the
+    leco-gui-notify-pPID.scope): exactly one new notification, summary naming the
     unit, body naming remote address, port, protocol and "blocked by the
     firewall", with Show / Mute this app actions; the retransmitted SYNs
     (coalesced ConnectionBlocked updates) update it in place: every later
@@ -496,7 +508,7 @@ def case_notify(g):
     (dump, SNI Status NeedsAttention, tooltip counts the blocked attempts)."""
     h, t = g.h, g.t
     a, b = h.netns()
-    unit = "leco-gui-notify.scope"
+    unit = f"leco-gui-notify-{RUN}.scope"
     cg, cgid = unit_cgroup(h, unit)
     h.nft(a, f"chain output {{ type filter hook output priority 0; ip daddr {B4} tcp dport 5400 drop; }}")
     load_hooks(h)
@@ -506,7 +518,7 @@ def case_notify(g):
     d = g.start_desktop()
     g.gsettings("set", SCHEMA, "notification-burst", "20")   # room for all this case shows
     app = g.applet()
-    app.wait_state(registered=True, client_state=CONNECTED, tray_state=TRAY_NORMAL)
+    app.wait_state(registered=True, client_state=CONNECTED)
 
     p = h.start(a, cg, "connect-only", "--connect", B4, "5400", "--nonblock-wait-ms", "3500", "--comm", "leco-gui-blk")
     res = p.wait(timeout=20)
@@ -637,7 +649,9 @@ def case_notify_budget(g):
     apps, per_app, first_port = 50, 20, 6000
     burst, window = 5, 10
     a, b = h.netns()
-    cgs = [unit_cgroup(h, f"leco-gui-app{i:02d}.scope") for i in range(apps)]
+    units = [f"leco-gui-app{i:02d}-{RUN}.scope" for i in range(apps)]
+    cgs = [unit_cgroup(h, u) for u in units]
+    ours_re = re.compile(rf"leco-gui-app\d\d-{RUN}\.scope was blocked")
     h.nft(a, f"chain output {{ type filter hook output priority 0; "
              f"ip daddr {B4} udp dport {first_port}-{first_port + apps * per_app - 1} drop; }}")
     load_hooks(h)
@@ -682,12 +696,12 @@ def case_notify_budget(g):
 
     # phase 2: the notified attempts repeat
     time.sleep(2.0)
-    notified = [c for c in app.calls() if re.fullmatch(r"leco-gui-app\d\d\.scope was blocked", c.summary)]
+    notified = [c for c in app.calls() if ours_re.fullmatch(c.summary)]
     by_unit = {}
     for c in notified:
         port = int(re.search(r" port (\d+) ", c.body).group(1))
         by_unit.setdefault(c.summary.split()[0], []).append(port)
-    cg_of = {f"leco-gui-app{i:02d}.scope": cg for i, (cg, _) in enumerate(cgs)}
+    cg_of = {u: cg for u, (cg, _) in zip(units, cgs)}
     again = time.monotonic()
     check(send_blocked(a, [(cg_of[u], ports) for u, ports in by_unit.items()]) == len(notified),
           "the repeated sends")
@@ -718,7 +732,7 @@ def case_notify_budget(g):
     singles = [c for c in calls if c not in summaries]
     news = [c for c in singles if c.replaces_id == 0]
     # one per (app, destination): the first attempts of the burst, each its own
-    mine = [c for c in news if re.fullmatch(r"leco-gui-app\d\d\.scope was blocked", c.summary)]
+    mine = [c for c in news if ours_re.fullmatch(c.summary)]
     check(0 < len(mine) <= burst and len({(c.summary, c.body) for c in mine}) == len(mine),
           f"individual notifications: {[(c.summary, c.body) for c in news]}")
     check(all(c.time < summ.time for c in mine), "an individual notification after the summary")
@@ -866,9 +880,9 @@ def case_mute(g):
     was away show up although the new daemon sends no TrafficUpdated)."""
     h, t = g.h, g.t
     a, b = h.netns()
-    app_id = "org.leco.GuiTest"
+    app_id = f"org.leco.GuiTest.{RUN}"
     cg, cgid = unit_cgroup(h, f"app-gnome-{app_id}-4242.scope")
-    other_unit = "leco-gui-other.scope"
+    other_unit = f"leco-gui-other-{RUN}.scope"
     cgo, ido = unit_cgroup(h, other_unit)
     h.nft(a, f"chain output {{ type filter hook output priority 0; ip daddr {B4} udp dport 5500-5599 drop; }}")
     load_hooks(h)
@@ -879,14 +893,14 @@ def case_mute(g):
     apps_dir = os.path.join(d.env["XDG_DATA_HOME"], "applications")
     os.makedirs(apps_dir, exist_ok=True)
     with open(os.path.join(apps_dir, app_id + ".desktop"), "w") as f:
-        f.write("[Desktop Entry]\nType=Application\nName=LECO GUI Test\nExec=true\nIcon=network-workgroup\n")
+        f.write(f"[Desktop Entry]\nType=Application\nName=LECO GUI Test {RUN}\nExec=true\nIcon=network-workgroup\n")
     app = g.applet()
     app.wait_state(registered=True, client_state=CONNECTED)
 
     def signal_for(port):
         return mon.wait("ConnectionBlocked", lambda s: s[0].get("remote-port") == port, what=f"port {port}")
 
-    summary = SUMMARY.format("LECO GUI Test")
+    summary = SUMMARY.format(f"LECO GUI Test {RUN}")
     g.blocked_udp(a, cg, 5501, "leco-gui-mute")
     s = signal_for(5501)[0][2][0]
     check(s["app-id"] == app_id, f"the daemon's app id: {s}")
@@ -988,6 +1002,12 @@ def case_denied(g):
         path = os.path.join(home, sub)
         os.makedirs(path, mode=0o700)
         env[var] = path
+    # the compiled schema where that user can read it (the build dir may sit
+    # below a directory only root may enter, as in a fresh CI clone)
+    schemas = os.path.join(home, "schemas")
+    os.makedirs(schemas)
+    shutil.copy(os.path.join(SCHEMA_DIR, "gschemas.compiled"), schemas)
+    env["GSETTINGS_SCHEMA_DIR"] = schemas
     for root, dirs, files in os.walk(home):
         for x in [root] + [os.path.join(root, n) for n in dirs + files]:
             os.chown(x, user.pw_uid, user.pw_gid)
