@@ -163,12 +163,16 @@ on_proxy (GObject *source, GAsyncResult *res, gpointer user_data)
       return;
     }
   self->proxy = proxy;
-  self->sub_traffic = g_dbus_connection_signal_subscribe (
-    self->bus, g_dbus_proxy_get_name_owner (G_DBUS_PROXY (proxy)), "org.leco.Overseer1", "TrafficUpdated",
-    OBJECT_PATH, NULL, G_DBUS_SIGNAL_FLAGS_NONE, on_signal, self, NULL);
-  self->sub_blocked = g_dbus_connection_signal_subscribe (
-    self->bus, g_dbus_proxy_get_name_owner (G_DBUS_PROXY (proxy)), "org.leco.Overseer1", "ConnectionBlocked",
-    OBJECT_PATH, NULL, G_DBUS_SIGNAL_FLAGS_NONE, on_signal, self, NULL);
+  {
+    g_autofree char *owner = g_dbus_proxy_get_name_owner (G_DBUS_PROXY (proxy));
+
+    self->sub_traffic = g_dbus_connection_signal_subscribe (self->bus, owner, "org.leco.Overseer1",
+                                                            "TrafficUpdated", OBJECT_PATH, NULL,
+                                                            G_DBUS_SIGNAL_FLAGS_NONE, on_signal, self, NULL);
+    self->sub_blocked = g_dbus_connection_signal_subscribe (self->bus, owner, "org.leco.Overseer1",
+                                                            "ConnectionBlocked", OBJECT_PATH, NULL,
+                                                            G_DBUS_SIGNAL_FLAGS_NONE, on_signal, self, NULL);
+  }
   /* subscribe first, then read the state: nothing falls between the two */
   leco_overseer1_call_list_traffic (proxy, self->cancellable, on_traffic_listed, self);
 }

@@ -435,7 +435,8 @@ def nft_output(h, verdict):
     tres, _, ures, _ = t.wait(), t6.wait(), u.wait(ok=(0, 1)), by.wait(ok=(0, 1))
     check(ures.get("errno") in ("EPERM", "0", None) or verdict == "reject", f"udp send: {ures}")
     ev = h.events(rd)
-    blocked = pick(ev, type="blocked")
+    # only this case's cgroups: other tests may drive the same addresses in their namespaces
+    blocked = pick(ev, type="blocked", cgroup=cgid) + pick(ev, type="blocked", cgroup=other_id)
     tcp = pick(blocked, proto="tcp", remote=B4, rport=5400)
     check(tcp, f"no blocked event for the TCP connect: {blocked}")
     for e in tcp:
