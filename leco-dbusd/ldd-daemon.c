@@ -175,6 +175,14 @@ ldd_daemon_free (LddDaemon *self)
   g_free (self);
 }
 
+/* The drain timer backs off while nothing comes, but never past 2 s: with a
+ * long UpdateInterval routine events would otherwise wait that long. */
+static guint
+drain_max_ms (LddDaemon *self)
+{
+  return MIN (self->config->update_interval_ms, 2000);
+}
+
 /* ---- records ------------------------------------------------------------ */
 
 #define PUT(b, key, fmt, ...) g_variant_builder_add ((b), "{sv}", (key), g_variant_new ((fmt), __VA_ARGS__))
@@ -849,7 +857,7 @@ follow_pins (LddDaemon *self)
   /* counters restart with the new maps: rates must not go negative */
   g_hash_table_remove_all (self->traffic);
   self->traffic_mono = 0;
-  ldd_source_start (self->source, self->config->drain_interval_ms, self->config->update_interval_ms,
+  ldd_source_start (self->source, self->config->drain_interval_ms, drain_max_ms (self),
                     on_event, self);
   refresh_sockets (self, FALSE);
   publish_meta (self);
@@ -1088,7 +1096,7 @@ ldd_daemon_start (LddDaemon *self, GDBusConnection *bus, GError **error)
       self->exported = TRUE;
     }
   update_properties (self);
-  ldd_source_start (self->source, self->config->drain_interval_ms, self->config->update_interval_ms,
+  ldd_source_start (self->source, self->config->drain_interval_ms, drain_max_ms (self),
                     on_event, self);
   ldd_daemon_traffic_tick (self);
   self->traffic_timer = g_timeout_add (self->config->update_interval_ms, on_traffic_timer, self);

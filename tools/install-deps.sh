@@ -15,7 +15,7 @@ run="dbus libglib2.0-bin systemd passwd"
 test="python3 nftables iproute2 util-linux libxml2-utils
       xvfb x11-utils xdotool imagemagick dbus-bin dunst libnotify-bin haskell-gtk-sni-tray-utils
       desktop-file-utils appstream adwaita-icon-theme man-db groff-base libclang-rt-dev"
-bench="iperf3"
+bench="iperf3 strace"
 
 case $what in
   build) pkgs=$build ;;

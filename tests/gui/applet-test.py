@@ -1008,6 +1008,16 @@ def case_denied(g):
     os.makedirs(schemas)
     shutil.copy(os.path.join(SCHEMA_DIR, "gschemas.compiled"), schemas)
     env["GSETTINGS_SCHEMA_DIR"] = schemas
+    # likewise the sanitizers' suppression files, under --setup asan
+    for var in ("LSAN_OPTIONS", "ASAN_OPTIONS", "UBSAN_OPTIONS"):
+        opts = env.get(var, "").split(":")
+        for i, o in enumerate(opts):
+            if o.startswith("suppressions=") and os.path.exists(o.split("=", 1)[1]):
+                copy = os.path.join(home, f"{var.lower()}.supp")
+                shutil.copy(o.split("=", 1)[1], copy)
+                opts[i] = f"suppressions={copy}"
+        if var in env:
+            env[var] = ":".join(opts)
     for root, dirs, files in os.walk(home):
         for x in [root] + [os.path.join(root, n) for n in dirs + files]:
             os.chown(x, user.pw_uid, user.pw_gid)
