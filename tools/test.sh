@@ -12,6 +12,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 build=${LECO_BUILD_DIR:-build}
 asan_build=${LECO_ASAN_BUILD_DIR:-build-asan}
+requested="$*"   # the suites asked for, before the ASan step defaults them
 if [ "${CI:-}" = true ]; then sanitize=${LECO_SANITIZE:-1}; else sanitize=${LECO_SANITIZE:-0}; fi
 
 "$top/tools/install-deps.sh" test
@@ -74,9 +75,9 @@ fi
 if [ "${CI:-}" = true ]; then fuzz=${LECO_FUZZ:-1}; else fuzz=${LECO_FUZZ:-0}; fi
 fuzz_build=${LECO_FUZZ_BUILD_DIR:-build-fuzz}
 want_fuzz=1
-if [ $# -gt 0 ]; then
+if [ -n "$requested" ]; then
   want_fuzz=0
-  for s in "$@"; do case $s in fuzz|fuzz-regress) want_fuzz=1 ;; esac; done
+  for s in $requested; do case $s in fuzz|fuzz-regress) want_fuzz=1 ;; esac; done
 fi
 if [ "$fuzz" = 1 ] && [ "$want_fuzz" = 1 ]; then
   echo "test.sh: fuzzing (clang, libFuzzer), ${LECO_FUZZ_SECONDS:-60} s per harness"
