@@ -15,7 +15,7 @@
 #include "leco-format.h"
 #include "leco-notifier.h"
 #include "leco-popover.h"
-#include "leco-row.h"
+#include "leco-traffic.h"
 #include "leco-tray.h"
 
 struct _LecoApplet {
@@ -24,8 +24,7 @@ struct _LecoApplet {
   LecoTray *tray;
   LecoNotifier *notifier;
   GSettings *settings;
-  GListStore *rows;
-  GHashTable *by_id;          /* cgroup id -> LecoRow (owned by rows) */
+  LecoTraffic *traffic;       /* per-cgroup rows, the popover's model */
   LecoPopover *popover;
   guint64 rx_rate, tx_rate;
   guint64 blocked_unseen;
@@ -56,45 +55,13 @@ update_tooltip (LecoApplet *self)
 }
 
 static void
-apply_traffic (LecoApplet *self, GVariant *records)
+traffic_changed (LecoApplet *self)
 {
-  gint64 now = g_get_real_time ();
-  GVariantIter it;
-  GVariant *rec;
-  guint64 rx = 0, tx = 0;
-
-  g_variant_iter_init (&it, records);
-  while ((rec = g_variant_iter_next_value (&it)))
-    {
-      guint64 id = 0;
-      LecoRow *row;
-
-      if (g_variant_lookup (rec, "cgroup-id", "t", &id))
-        {
-          row = g_hash_table_lookup (self->by_id, &id);
-          if (!row)
-            {
-              row = leco_row_new_cgroup (id);
-              g_hash_table_insert (self->by_id, g_memdup2 (&id, sizeof (id)), row);
-              g_list_store_append (self->rows, row);
-              g_object_unref (row);
-            }
-          leco_row_update_traffic (row, rec, now);
-        }
-      g_variant_unref (rec);
-    }
-  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (self->rows)); i++)
-    {
-      g_autoptr (LecoRow) row = g_list_model_get_item (G_LIST_MODEL (self->rows), i);
-
-      rx += leco_row_get_rx_rate (row);
-      tx += leco_row_get_tx_rate (row);
-    }
-  self->rx_rate = rx;
-  self->tx_rate = tx;
+  self->rx_rate = leco_traffic_get_rx_rate (self->traffic);
+  self->tx_rate = leco_traffic_get_tx_rate (self->traffic);
   update_tooltip (self);
   if (self->popover)
-    leco_popover_refresh (self->popover, rx, tx);
+    leco_popover_refresh (self->popover, self->rx_rate, self->tx_rate);
 }
 
 static void
@@ -103,13 +70,15 @@ on_reset (LecoClient *client, GVariant *traffic, GVariant *blocked, LecoApplet *
   /* after a (re)connect the daemon's state is the truth: rows it no longer
    * has would only be stale, the rest update in place */
   g_debug ("state read: %zu cgroups, %zu blocked", g_variant_n_children (traffic), g_variant_n_children (blocked));
-  apply_traffic (self, traffic);
+  leco_traffic_reset (self->traffic, traffic, g_get_real_time ());
+  traffic_changed (self);
 }
 
 static void
 on_traffic (LecoClient *client, GVariant *rows, LecoApplet *self)
 {
-  apply_traffic (self, rows);
+  leco_traffic_apply (self->traffic, rows, g_get_real_time ());
+  traffic_changed (self);
 }
 
 static gboolean
@@ -151,7 +120,8 @@ show_popover (LecoApplet *self, const char *focus)
 {
   if (!self->popover)
     {
-      self->popover = leco_popover_new (GTK_APPLICATION (self), self->client, G_LIST_MODEL (self->rows));
+      self->popover = leco_popover_new (GTK_APPLICATION (self), self->client,
+                                        leco_traffic_get_rows (self->traffic));
       g_object_add_weak_pointer (G_OBJECT (self->popover), (gpointer *) &self->popover);
       on_state (self->client, self);
       leco_popover_refresh (self->popover, self->rx_rate, self->tx_rate);
@@ -228,7 +198,7 @@ act_dump (GSimpleAction *a, GVariant *p, gpointer user_data)
                           leco_tray_get_state (self->tray), leco_tray_is_registered (self->tray) ? "true" : "false",
                           leco_client_get_state (self->client), leco_notifier_get_calls (self->notifier),
                           popover_shown (self) ? "true" : "false",
-                          g_list_model_get_n_items (G_LIST_MODEL (self->rows)));
+                          g_list_model_get_n_items (leco_traffic_get_rows (self->traffic)));
   if (self->popover)
     leco_popover_dump (self->popover, out);
   if (!g_file_set_contents (path, out->str, out->len, &error))
@@ -261,8 +231,7 @@ leco_applet_startup (GApplication *app)
     }
 
   self->settings = g_settings_new ("org.leco.Overseer.Applet");
-  self->rows = g_list_store_new (LECO_TYPE_ROW);
-  self->by_id = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  self->traffic = leco_traffic_new ();
   self->tray = leco_tray_new (g_application_get_dbus_connection (app), icons, &error);
   if (!self->tray)
     g_error ("cannot export the tray item: %s", error->message);
@@ -311,8 +280,7 @@ leco_applet_shutdown (GApplication *app)
   g_clear_object (&self->tray);
   if (self->popover)
     gtk_window_destroy (GTK_WINDOW (self->popover));
-  g_clear_pointer (&self->by_id, g_hash_table_unref);
-  g_clear_object (&self->rows);
+  g_clear_pointer (&self->traffic, leco_traffic_free);
   g_clear_object (&self->settings);
   G_APPLICATION_CLASS (leco_applet_parent_class)->shutdown (app);
 }

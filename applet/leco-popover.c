@@ -11,6 +11,7 @@
 
 #include <glib/gi18n.h>
 
+#include "leco-cell.h"
 #include "leco-format.h"
 #include "leco-popover.h"
 #include "leco-row.h"
@@ -50,7 +51,7 @@ by_rate (gconstpointer a, gconstpointer b, gpointer user_data)
     return rx > ry ? -1 : 1;
   if (ax != ay)
     return ax > ay ? -1 : 1;
-  return g_utf8_collate (leco_row_get_title (x), leco_row_get_title (y));
+  return strcmp (leco_row_get_sort_key (x), leco_row_get_sort_key (y));
 }
 
 static gboolean
@@ -135,12 +136,23 @@ static void
 on_expanded (GtkTreeListRow *trow, GParamSpec *pspec, LecoPopover *self)
 {
   if (gtk_tree_list_row_get_expanded (trow))
-    fetch_children (self, gtk_tree_list_row_get_item (trow));
+    {
+      g_autoptr (LecoRow) row = gtk_tree_list_row_get_item (trow);
+
+      fetch_children (self, row);
+    }
 }
 
 /* ---- cells --------------------------------------------------------------- */
 
 typedef char *(*CellText) (LecoRow *row);
+
+/* A text column: how its text is made, and a sample as wide as the text
+ * usually gets (the cell's size; longer text is ellipsized). */
+typedef struct {
+  CellText text;
+  const char *sample;
+} TextColumn;
 
 static char *text_down (LecoRow *r) { return leco_format_rate (leco_row_get_rx_rate (r)); }
 static char *text_up (LecoRow *r) { return leco_format_rate (leco_row_get_tx_rate (r)); }
@@ -174,44 +186,56 @@ text_active (LecoRow *r)
   return leco_format_relative (leco_row_get_last_active (r), g_get_real_time ());
 }
 
+static const TextColumn col_down = { text_down, N_("888.8 kB/s") };
+static const TextColumn col_up = { text_up, N_("888.8 kB/s") };
+static const TextColumn col_total = { text_total, N_("↓ 888.8 MB  ↑ 888.8 MB") };
+static const TextColumn col_conns = { text_conns, "8888" };
+static const TextColumn col_blocked = { text_blocked, "8888" };
+static const TextColumn col_active = { text_active, N_("59 min ago") };
+
 static LecoRow *
 item_row (GtkListItem *item)
 {
   GtkTreeListRow *trow = gtk_list_item_get_item (item);
+  LecoRow *row;
 
-  return trow ? gtk_tree_list_row_get_item (trow) : NULL;
+  if (!trow)
+    return NULL;
+  /* the tree row keeps its item: hand out a borrowed pointer */
+  row = gtk_tree_list_row_get_item (trow);
+  g_object_unref (row);
+  return row;
 }
 
 static void
-refresh_label (GObject *obj, GParamSpec *pspec, GtkListItem *item)
+refresh_label (LecoRow *changed_row, guint what, GtkListItem *item)
 {
-  CellText fn = g_object_get_data (G_OBJECT (item), "leco-text");
-  GtkWidget *label = gtk_list_item_get_child (item);
+  const TextColumn *col = g_object_get_data (G_OBJECT (item), "leco-text");
+  GtkWidget *cell = gtk_list_item_get_child (item);
   LecoRow *row = item_row (item);
-  g_autofree char *text = row ? fn (row) : NULL;
+  g_autofree char *text = row ? col->text (row) : NULL;
 
-  gtk_label_set_text (GTK_LABEL (label), text ? text : "");
+  leco_cell_set_text (LECO_CELL (cell), text);
 }
 
 static void
-text_setup (GtkSignalListItemFactory *f, GtkListItem *item, gpointer fn)
+text_setup (GtkSignalListItemFactory *f, GtkListItem *item, const TextColumn *col)
 {
-  GtkWidget *label = gtk_label_new (NULL);
+  GtkWidget *cell = leco_cell_new (_(col->sample), 1.0);
 
-  gtk_label_set_xalign (GTK_LABEL (label), 1.0);
-  gtk_widget_add_css_class (label, "numeric");
-  g_object_set_data (G_OBJECT (item), "leco-text", fn);
-  gtk_list_item_set_child (item, label);
+  gtk_widget_add_css_class (cell, "numeric");
+  g_object_set_data (G_OBJECT (item), "leco-text", (gpointer) col);
+  gtk_list_item_set_child (item, cell);
 }
 
 static void
-text_bind (GtkSignalListItemFactory *f, GtkListItem *item, gpointer fn)
+text_bind (GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
 {
   LecoRow *row = item_row (item);
 
-  refresh_label (NULL, NULL, item);
+  refresh_label (NULL, 0, item);
   if (row)
-    g_signal_connect_object (row, "notify", G_CALLBACK (refresh_label), item, 0);
+    g_signal_connect_object (row, "changed", G_CALLBACK (refresh_label), item, 0);
   g_object_set_data_full (G_OBJECT (item), "leco-row", row ? g_object_ref (row) : NULL, g_object_unref);
 }
 
@@ -226,12 +250,12 @@ any_unbind (GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
 }
 
 static GtkColumnViewColumn *
-text_column (const char *title, CellText fn)
+text_column (const char *title, const TextColumn *col)
 {
   GtkListItemFactory *f = gtk_signal_list_item_factory_new ();
 
-  g_signal_connect (f, "setup", G_CALLBACK (text_setup), fn);
-  g_signal_connect (f, "bind", G_CALLBACK (text_bind), fn);
+  g_signal_connect (f, "setup", G_CALLBACK (text_setup), (gpointer) col);
+  g_signal_connect (f, "bind", G_CALLBACK (text_bind), NULL);
   g_signal_connect (f, "unbind", G_CALLBACK (any_unbind), NULL);
   return gtk_column_view_column_new (title, f);
 }
@@ -265,11 +289,11 @@ name_setup (GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
 }
 
 static void
-refresh_name (GObject *obj, GParamSpec *pspec, GtkListItem *item)
+refresh_name (LecoRow *changed_row, guint what, GtkListItem *item)
 {
   LecoRow *row = item_row (item);
 
-  if (!row)
+  if (!row || !(what & LECO_ROW_CHANGED_NAME))
     return;
   gtk_image_set_from_gicon (g_object_get_data (G_OBJECT (item), "icon"), leco_row_get_icon (row));
   gtk_label_set_text (g_object_get_data (G_OBJECT (item), "title"), leco_row_get_title (row));
@@ -283,12 +307,9 @@ name_bind (GtkSignalListItemFactory *f, GtkListItem *item, LecoPopover *self)
   LecoRow *row = item_row (item);
 
   gtk_tree_expander_set_list_row (GTK_TREE_EXPANDER (gtk_list_item_get_child (item)), trow);
-  refresh_name (NULL, NULL, item);
+  refresh_name (NULL, LECO_ROW_CHANGED_NAME, item);
   if (row)
-    {
-      g_signal_connect_object (row, "notify::title", G_CALLBACK (refresh_name), item, 0);
-      g_signal_connect_object (row, "notify::icon", G_CALLBACK (refresh_name), item, 0);
-    }
+    g_signal_connect_object (row, "changed", G_CALLBACK (refresh_name), item, 0);
   if (trow && !g_object_get_data (G_OBJECT (trow), "leco-watched"))
     {
       g_object_set_data (G_OBJECT (trow), "leco-watched", GINT_TO_POINTER (1));
@@ -341,9 +362,10 @@ spark_setup (GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
 }
 
 static void
-redraw (GObject *obj, GParamSpec *pspec, GtkListItem *item)
+redraw (LecoRow *row, guint what, GtkListItem *item)
 {
-  gtk_widget_queue_draw (gtk_list_item_get_child (item));
+  if (what & LECO_ROW_CHANGED_TRAFFIC)
+    gtk_widget_queue_draw (gtk_list_item_get_child (item));
 }
 
 static void
@@ -352,20 +374,62 @@ spark_bind (GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
   LecoRow *row = item_row (item);
 
   if (row)
-    g_signal_connect_object (row, "notify::last-active", G_CALLBACK (redraw), item, 0);
+    g_signal_connect_object (row, "changed", G_CALLBACK (redraw), item, 0);
   g_object_set_data_full (G_OBJECT (item), "leco-row", row ? g_object_ref (row) : NULL, g_object_unref);
   gtk_widget_queue_draw (gtk_list_item_get_child (item));
 }
 
 /* ---- window -------------------------------------------------------------- */
 
+/* Does the view's order still hold after rows changed in place?  A walk
+ * over the top-level rows is far cheaper than a sort: most updates move
+ * nothing. */
+static gboolean
+order_holds (LecoPopover *self)
+{
+  GListModel *m = G_LIST_MODEL (self->sorted);
+  g_autoptr (LecoRow) prev = NULL;
+  guint n = g_list_model_get_n_items (m);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr (GtkTreeListRow) trow = g_list_model_get_item (m, i);
+      LecoRow *row;
+
+      if (gtk_tree_list_row_get_depth (trow) > 0)
+        continue;
+      row = gtk_tree_list_row_get_item (trow);
+      if (prev && by_rate (prev, row, NULL) > 0)
+        {
+          g_object_unref (row);
+          return FALSE;
+        }
+      g_set_object (&prev, row);
+      g_object_unref (row);
+    }
+  return TRUE;
+}
+
+static void
+resort (LecoPopover *self)
+{
+  if (!order_holds (self))
+    gtk_sorter_changed (GTK_SORTER (self->sorter), GTK_SORTER_CHANGE_DIFFERENT);
+}
+
 static gboolean
 on_clock (gpointer user_data)
 {
   LecoPopover *self = user_data;
+  guint n = g_list_model_get_n_items (self->rows);
 
-  /* relative times and a fresh order, only while someone looks */
-  gtk_sorter_changed (GTK_SORTER (self->sorter), GTK_SORTER_CHANGE_DIFFERENT);
+  /* relative times, only while someone looks: the cells bound listen */
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr (LecoRow) row = g_list_model_get_item (self->rows, i);
+
+      leco_row_tick (row);
+    }
   return G_SOURCE_CONTINUE;
 }
 
@@ -497,18 +561,18 @@ leco_popover_new (GtkApplication *app, LecoClient *client, GListModel *rows)
   col = gtk_column_view_column_new (_("Application"), f);
   gtk_column_view_column_set_fixed_width (col, 250);
   add_column (self, col, TRUE);
-  add_column (self, text_column (_("Down"), text_down), FALSE);
-  add_column (self, text_column (_("Up"), text_up), FALSE);
-  add_column (self, text_column (_("Total"), text_total), FALSE);
-  add_column (self, text_column (_("Connections"), text_conns), FALSE);
-  add_column (self, text_column (_("Blocked"), text_blocked), FALSE);
+  add_column (self, text_column (_("Down"), &col_down), FALSE);
+  add_column (self, text_column (_("Up"), &col_up), FALSE);
+  add_column (self, text_column (_("Total"), &col_total), FALSE);
+  add_column (self, text_column (_("Connections"), &col_conns), FALSE);
+  add_column (self, text_column (_("Blocked"), &col_blocked), FALSE);
   f = gtk_signal_list_item_factory_new ();
   g_signal_connect (f, "setup", G_CALLBACK (spark_setup), NULL);
   g_signal_connect (f, "bind", G_CALLBACK (spark_bind), NULL);
   g_signal_connect (f, "unbind", G_CALLBACK (any_unbind), NULL);
   col = gtk_column_view_column_new (_("Activity"), f);
   add_column (self, col, FALSE);
-  add_column (self, text_column (_("Last active"), text_active), FALSE);
+  add_column (self, text_column (_("Last active"), &col_active), FALSE);
 
   gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scroll), self->view);
   gtk_widget_set_vexpand (scroll, TRUE);
@@ -530,7 +594,7 @@ leco_popover_refresh (LecoPopover *self, guint64 rx_rate, guint64 tx_rate)
 
   gtk_label_set_text (GTK_LABEL (self->summary), text);
   if (gtk_widget_get_visible (GTK_WIDGET (self)))
-    gtk_sorter_changed (GTK_SORTER (self->sorter), GTK_SORTER_CHANGE_DIFFERENT);
+    resort (self);
 }
 
 void
@@ -549,7 +613,7 @@ leco_popover_focus (LecoPopover *self, const char *app_or_unit)
   for (guint i = 0; app_or_unit && i < g_list_model_get_n_items (m); i++)
     {
       g_autoptr (GtkTreeListRow) trow = g_list_model_get_item (m, i);
-      LecoRow *row = gtk_tree_list_row_get_item (trow);
+      g_autoptr (LecoRow) row = gtk_tree_list_row_get_item (trow);
 
       if (g_strcmp0 (leco_row_get_app_id (row), app_or_unit) == 0 ||
           g_strcmp0 (leco_row_get_unit (row), app_or_unit) == 0)
@@ -570,7 +634,7 @@ leco_popover_dump (LecoPopover *self, GString *out)
   for (guint i = 0; i < g_list_model_get_n_items (m); i++)
     {
       g_autoptr (GtkTreeListRow) trow = g_list_model_get_item (m, i);
-      LecoRow *row = gtk_tree_list_row_get_item (trow);
+      g_autoptr (LecoRow) row = gtk_tree_list_row_get_item (trow);
       g_autofree char *title = g_strescape (leco_row_get_title (row), NULL);
       g_autofree char *sub = g_strescape (leco_row_get_subtitle (row), NULL);
 

@@ -11,7 +11,7 @@ struct _LecoRow {
   GObject parent;
   gboolean cgroup;
   guint64 cgroup_id;
-  char *title, *subtitle, *app_id, *unit;
+  char *title, *sort_key, *subtitle, *app_id, *unit, *cgroup_path;
   GIcon *icon;
   guint64 rx_rate, tx_rate, rx_bytes, tx_bytes, blocked;
   guint connections;
@@ -23,42 +23,8 @@ struct _LecoRow {
 
 G_DEFINE_FINAL_TYPE (LecoRow, leco_row, G_TYPE_OBJECT)
 
-enum {
-  PROP_0,
-  PROP_TITLE,
-  PROP_SUBTITLE,
-  PROP_ICON,
-  PROP_RX_RATE,
-  PROP_TX_RATE,
-  PROP_RX_BYTES,
-  PROP_TX_BYTES,
-  PROP_CONNECTIONS,
-  PROP_BLOCKED,
-  PROP_LAST_ACTIVE,
-  N_PROPS
-};
-static GParamSpec *props[N_PROPS];
-
-static void
-leco_row_get_property (GObject *object, guint id, GValue *value, GParamSpec *pspec)
-{
-  LecoRow *self = LECO_ROW (object);
-
-  switch (id)
-    {
-    case PROP_TITLE: g_value_set_string (value, self->title); break;
-    case PROP_SUBTITLE: g_value_set_string (value, self->subtitle); break;
-    case PROP_ICON: g_value_set_object (value, self->icon); break;
-    case PROP_RX_RATE: g_value_set_uint64 (value, self->rx_rate); break;
-    case PROP_TX_RATE: g_value_set_uint64 (value, self->tx_rate); break;
-    case PROP_RX_BYTES: g_value_set_uint64 (value, self->rx_bytes); break;
-    case PROP_TX_BYTES: g_value_set_uint64 (value, self->tx_bytes); break;
-    case PROP_CONNECTIONS: g_value_set_uint (value, self->connections); break;
-    case PROP_BLOCKED: g_value_set_uint64 (value, self->blocked); break;
-    case PROP_LAST_ACTIVE: g_value_set_int64 (value, self->last_active); break;
-    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, id, pspec);
-    }
-}
+enum { SIG_CHANGED, N_SIGNALS };
+static guint signals[N_SIGNALS];
 
 static void
 leco_row_finalize (GObject *object)
@@ -66,9 +32,11 @@ leco_row_finalize (GObject *object)
   LecoRow *self = LECO_ROW (object);
 
   g_free (self->title);
+  g_free (self->sort_key);
   g_free (self->subtitle);
   g_free (self->app_id);
   g_free (self->unit);
+  g_free (self->cgroup_path);
   g_clear_object (&self->icon);
   g_clear_object (&self->children);
   G_OBJECT_CLASS (leco_row_parent_class)->finalize (object);
@@ -78,21 +46,12 @@ static void
 leco_row_class_init (LecoRowClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
-  GParamFlags f = G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY;
 
-  object_class->get_property = leco_row_get_property;
   object_class->finalize = leco_row_finalize;
-  props[PROP_TITLE] = g_param_spec_string ("title", NULL, NULL, NULL, f);
-  props[PROP_SUBTITLE] = g_param_spec_string ("subtitle", NULL, NULL, NULL, f);
-  props[PROP_ICON] = g_param_spec_object ("icon", NULL, NULL, G_TYPE_ICON, f);
-  props[PROP_RX_RATE] = g_param_spec_uint64 ("rx-rate", NULL, NULL, 0, G_MAXUINT64, 0, f);
-  props[PROP_TX_RATE] = g_param_spec_uint64 ("tx-rate", NULL, NULL, 0, G_MAXUINT64, 0, f);
-  props[PROP_RX_BYTES] = g_param_spec_uint64 ("rx-bytes", NULL, NULL, 0, G_MAXUINT64, 0, f);
-  props[PROP_TX_BYTES] = g_param_spec_uint64 ("tx-bytes", NULL, NULL, 0, G_MAXUINT64, 0, f);
-  props[PROP_CONNECTIONS] = g_param_spec_uint ("connections", NULL, NULL, 0, G_MAXUINT, 0, f);
-  props[PROP_BLOCKED] = g_param_spec_uint64 ("blocked", NULL, NULL, 0, G_MAXUINT64, 0, f);
-  props[PROP_LAST_ACTIVE] = g_param_spec_int64 ("last-active", NULL, NULL, 0, G_MAXINT64, 0, f);
-  g_object_class_install_properties (object_class, N_PROPS, props);
+  /* one signal per update rather than a notify per field: a thousand rows
+   * change at once, and only the few bound to cells listen */
+  signals[SIG_CHANGED] = g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                                       NULL, G_TYPE_NONE, 1, G_TYPE_UINT);
 }
 
 static void
@@ -132,62 +91,141 @@ leco_app_lookup (const char *app_id, char **name, GIcon **icon)
 }
 
 static const char *
-lookup_s (GVariant *d, const char *key)
+str_of (GVariant *v)
 {
-  const char *v = "";
+  return v ? g_variant_get_string (v, NULL) : "";
+}
 
-  g_variant_lookup (d, key, "&s", &v);
-  return v;
+gboolean
+leco_traffic_record_parse (GVariant *record, LecoTrafficRecord *rec)
+{
+  static const struct {
+    const char *key;
+    guint bit;
+    gsize offset;
+  } numbers[] = {
+    { "cgroup-id", LECO_RECORD_CGROUP_ID, G_STRUCT_OFFSET (LecoTrafficRecord, cgroup_id) },
+    { "rx-rate", LECO_RECORD_RX_RATE, G_STRUCT_OFFSET (LecoTrafficRecord, rx_rate) },
+    { "tx-rate", LECO_RECORD_TX_RATE, G_STRUCT_OFFSET (LecoTrafficRecord, tx_rate) },
+    { "rx-bytes", LECO_RECORD_RX_BYTES, G_STRUCT_OFFSET (LecoTrafficRecord, rx_bytes) },
+    { "tx-bytes", LECO_RECORD_TX_BYTES, G_STRUCT_OFFSET (LecoTrafficRecord, tx_bytes) },
+    { "blocked", LECO_RECORD_BLOCKED, G_STRUCT_OFFSET (LecoTrafficRecord, blocked) },
+  };
+  gsize n;
+
+  memset (rec, 0, sizeof *rec);
+  if (!g_variant_is_of_type (record, G_VARIANT_TYPE_VARDICT))
+    return FALSE;
+  /* one pass, children taken directly: a lookup per key would walk the
+   * dictionary each time, and g_variant_get()'s format strings cost more
+   * than the values they read */
+  n = g_variant_n_children (record);
+  for (gsize c = 0; c < n; c++)
+    {
+      g_autoptr (GVariant) entry = g_variant_get_child_value (record, c);
+      g_autoptr (GVariant) key_v = g_variant_get_child_value (entry, 0);
+      g_autoptr (GVariant) boxed = g_variant_get_child_value (entry, 1);
+      GVariant *v = g_variant_get_variant (boxed);
+      const char *key = g_variant_get_string (key_v, NULL);
+      const GVariantType *type = g_variant_get_type (v);
+      GVariant **str = NULL;
+
+      if (g_variant_type_equal (type, G_VARIANT_TYPE_UINT64))
+        {
+          for (guint i = 0; i < G_N_ELEMENTS (numbers); i++)
+            if (strcmp (key, numbers[i].key) == 0)
+              {
+                G_STRUCT_MEMBER (guint64, rec, numbers[i].offset) = g_variant_get_uint64 (v);
+                rec->have |= numbers[i].bit;
+                break;
+              }
+        }
+      else if (g_variant_type_equal (type, G_VARIANT_TYPE_UINT32))
+        {
+          if (strcmp (key, "connections") == 0)
+            {
+              rec->connections = g_variant_get_uint32 (v);
+              rec->have |= LECO_RECORD_CONNECTIONS;
+            }
+        }
+      else if (g_variant_type_equal (type, G_VARIANT_TYPE_STRING))
+        {
+          if (strcmp (key, "cgroup") == 0)
+            str = &rec->cgroup;
+          else if (strcmp (key, "unit") == 0)
+            str = &rec->unit;
+          else if (strcmp (key, "app-id") == 0)
+            str = &rec->app_id;
+        }
+      if (str)
+        {
+          g_clear_pointer (str, g_variant_unref);   /* a repeated key: the last wins */
+          *str = v;
+        }
+      else
+        g_variant_unref (v);
+    }
+  return (rec->have & LECO_RECORD_CGROUP_ID) != 0;
+}
+
+void
+leco_traffic_record_clear (LecoTrafficRecord *rec)
+{
+  g_clear_pointer (&rec->cgroup, g_variant_unref);
+  g_clear_pointer (&rec->unit, g_variant_unref);
+  g_clear_pointer (&rec->app_id, g_variant_unref);
 }
 
 static void
-set_str (LecoRow *self, char **field, const char *value, guint prop)
+set_title (LecoRow *self, const char *title)
 {
-  if (g_strcmp0 (*field, value) == 0)
-    return;
-  g_free (*field);
-  *field = g_strdup (value);
-  g_object_notify_by_pspec (G_OBJECT (self), props[prop]);
+  g_free (self->title);
+  self->title = g_strdup (title);
+  /* sorting compares titles often: collate once */
+  g_free (self->sort_key);
+  self->sort_key = g_utf8_collate_key (title, -1);
 }
 
 static void
-set_u64 (LecoRow *self, guint64 *field, guint64 value, guint prop, gboolean *changed)
+set_u64 (guint64 *field, guint64 value, guint *changed)
 {
   if (*field == value)
     return;
   *field = value;
-  *changed = TRUE;
-  g_object_notify_by_pspec (G_OBJECT (self), props[prop]);
+  *changed |= LECO_ROW_CHANGED_TRAFFIC;
 }
 
 /* Name and icon: the app's, else the unit's, else the cgroup path. */
-static void
-name_from (LecoRow *self, GVariant *d)
+static guint
+name_from (LecoRow *self, const LecoTrafficRecord *rec)
 {
-  const char *app_id = lookup_s (d, "app-id"), *unit = lookup_s (d, "unit"), *cgroup = lookup_s (d, "cgroup");
-  g_autofree char *name = NULL;
+  const char *app_id = str_of (rec->app_id), *unit = str_of (rec->unit), *cgroup = str_of (rec->cgroup);
+  g_autofree char *name = NULL, *gone = NULL;
   g_autoptr (GIcon) icon = NULL;
+  const char *title;
 
-  if (g_strcmp0 (self->app_id, app_id) == 0 && g_strcmp0 (self->unit, unit) == 0 && self->title)
-    return;
+  if (self->title && g_strcmp0 (self->app_id, app_id) == 0 && g_strcmp0 (self->unit, unit) == 0 &&
+      g_strcmp0 (self->cgroup_path, cgroup) == 0)
+    return 0;
   g_free (self->app_id);
   self->app_id = g_strdup (app_id);
   g_free (self->unit);
   self->unit = g_strdup (unit);
+  g_free (self->cgroup_path);
+  self->cgroup_path = g_strdup (cgroup);
   leco_app_lookup (app_id, &name, &icon);
   if (!icon)
     icon = g_themed_icon_new_with_default_fallbacks (*unit ? "application-x-executable" : "network-workgroup");
-  {
-    /* a cgroup removed before the daemon could name it */
-    g_autofree char *gone = *cgroup ? NULL : g_strdup_printf (_("cgroup %" G_GUINT64_FORMAT " (removed)"),
-                                                             self->cgroup_id);
-
-    set_str (self, &self->title, name ? name : *app_id ? app_id : *unit ? unit : *cgroup ? cgroup : gone,
-             PROP_TITLE);
-  }
-  set_str (self, &self->subtitle, *unit ? unit : cgroup, PROP_SUBTITLE);
+  /* a cgroup removed before the daemon could name it */
+  if (!*cgroup)
+    gone = g_strdup_printf (_("cgroup %" G_GUINT64_FORMAT " (removed)"), self->cgroup_id);
+  title = name ? name : *app_id ? app_id : *unit ? unit : *cgroup ? cgroup : gone;
+  if (g_strcmp0 (self->title, title) != 0)
+    set_title (self, title);
+  g_free (self->subtitle);
+  self->subtitle = g_strdup (*unit ? unit : cgroup);
   g_set_object (&self->icon, icon);
-  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_ICON]);
+  return LECO_ROW_CHANGED_NAME;
 }
 
 LecoRow *
@@ -199,6 +237,15 @@ leco_row_new_cgroup (guint64 cgroup_id)
   self->cgroup_id = cgroup_id;
   self->children = g_list_store_new (LECO_TYPE_ROW);
   return self;
+}
+
+static const char *
+lookup_s (GVariant *d, const char *key)
+{
+  const char *v = "";
+
+  g_variant_lookup (d, key, "&s", &v);
+  return v;
 }
 
 LecoRow *
@@ -217,7 +264,7 @@ leco_row_new_connection (GVariant *d)
   g_variant_lookup (d, "tx-bytes", "t", &self->tx_bytes);
   g_variant_lookup (d, "started", "x", &started);
   endpoint = leco_format_endpoint (lookup_s (d, "remote-address"), port, lookup_s (d, "protocol"));
-  self->title = g_strdup (endpoint);
+  set_title (self, endpoint);
   self->subtitle = g_strdup_printf ("%s (%u) %s", lookup_s (d, "comm"), pid, lookup_s (d, "direction"));
   self->last_active = started;
   self->icon = g_themed_icon_new (g_str_equal (lookup_s (d, "direction"), "in") ? "go-down-symbolic"
@@ -225,37 +272,32 @@ leco_row_new_connection (GVariant *d)
   return self;
 }
 
-gboolean
-leco_row_update_traffic (LecoRow *self, GVariant *d, gint64 now_us)
+guint
+leco_row_update_traffic (LecoRow *self, const LecoTrafficRecord *rec, gint64 now_us)
 {
-  gboolean changed = FALSE;
-  guint64 v;
-  guint32 n;
+  guint changed = name_from (self, rec);
   guint idx;
 
-  g_object_freeze_notify (G_OBJECT (self));
-  name_from (self, d);
-  if (g_variant_lookup (d, "rx-rate", "t", &v))
-    set_u64 (self, &self->rx_rate, v, PROP_RX_RATE, &changed);
-  if (g_variant_lookup (d, "tx-rate", "t", &v))
-    set_u64 (self, &self->tx_rate, v, PROP_TX_RATE, &changed);
-  if (g_variant_lookup (d, "rx-bytes", "t", &v))
-    set_u64 (self, &self->rx_bytes, v, PROP_RX_BYTES, &changed);
-  if (g_variant_lookup (d, "tx-bytes", "t", &v))
-    set_u64 (self, &self->tx_bytes, v, PROP_TX_BYTES, &changed);
-  if (g_variant_lookup (d, "blocked", "t", &v))
-    set_u64 (self, &self->blocked, v, PROP_BLOCKED, &changed);
-  if (g_variant_lookup (d, "connections", "u", &n) && n != self->connections)
+  if (rec->have & LECO_RECORD_RX_RATE)
+    set_u64 (&self->rx_rate, rec->rx_rate, &changed);
+  if (rec->have & LECO_RECORD_TX_RATE)
+    set_u64 (&self->tx_rate, rec->tx_rate, &changed);
+  if (rec->have & LECO_RECORD_RX_BYTES)
+    set_u64 (&self->rx_bytes, rec->rx_bytes, &changed);
+  if (rec->have & LECO_RECORD_TX_BYTES)
+    set_u64 (&self->tx_bytes, rec->tx_bytes, &changed);
+  if ((rec->have & LECO_RECORD_BLOCKED) && rec->blocked != self->blocked)
     {
-      self->connections = n;
-      changed = TRUE;
-      g_object_notify_by_pspec (G_OBJECT (self), props[PROP_CONNECTIONS]);
+      self->blocked = rec->blocked;
+      changed |= LECO_ROW_CHANGED_BLOCKED;
+    }
+  if ((rec->have & LECO_RECORD_CONNECTIONS) && rec->connections != self->connections)
+    {
+      self->connections = rec->connections;
+      changed |= LECO_ROW_CHANGED_TRAFFIC;
     }
   if (self->rx_rate || self->tx_rate)
-    {
-      self->last_active = now_us;
-      g_object_notify_by_pspec (G_OBJECT (self), props[PROP_LAST_ACTIVE]);
-    }
+    self->last_active = now_us;
   /* sparkline: one sample per update */
   idx = (self->history_start + self->n_history) % LECO_ROW_HISTORY;
   self->history[idx] = self->rx_rate + self->tx_rate;
@@ -263,7 +305,8 @@ leco_row_update_traffic (LecoRow *self, GVariant *d, gint64 now_us)
     self->n_history++;
   else
     self->history_start = (self->history_start + 1) % LECO_ROW_HISTORY;
-  g_object_thaw_notify (G_OBJECT (self));
+  changed |= LECO_ROW_CHANGED_TRAFFIC;
+  g_signal_emit (self, signals[SIG_CHANGED], 0, changed);
   return changed;
 }
 
@@ -271,12 +314,19 @@ void
 leco_row_add_blocked (LecoRow *self, guint64 count)
 {
   self->blocked += count;
-  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_BLOCKED]);
+  g_signal_emit (self, signals[SIG_CHANGED], 0, (guint) LECO_ROW_CHANGED_BLOCKED);
+}
+
+void
+leco_row_tick (LecoRow *self)
+{
+  g_signal_emit (self, signals[SIG_CHANGED], 0, (guint) LECO_ROW_CHANGED_TIME);
 }
 
 gboolean leco_row_is_cgroup (LecoRow *self) { return self->cgroup; }
 guint64 leco_row_get_cgroup_id (LecoRow *self) { return self->cgroup_id; }
 const char *leco_row_get_title (LecoRow *self) { return self->title ? self->title : ""; }
+const char *leco_row_get_sort_key (LecoRow *self) { return self->sort_key ? self->sort_key : ""; }
 const char *leco_row_get_subtitle (LecoRow *self) { return self->subtitle ? self->subtitle : ""; }
 const char *leco_row_get_app_id (LecoRow *self) { return self->app_id ? self->app_id : ""; }
 const char *leco_row_get_unit (LecoRow *self) { return self->unit ? self->unit : ""; }

@@ -6,27 +6,33 @@
  * In process, with the applet's own code (libapplet): N LecoRows (one per
  * cgroup, as the applet's model holds them), a LecoPopover over them,
  * presented on the display ($DISPLAY, e.g. Xvfb).  Each iteration builds a
- * TrafficUpdated message where every row changed (bytes, rates, so the
- * order by rate changes too) and takes its records back from the wire
- * format as GDBus gives them to a signal handler (not timed), then times:
+ * TrafficUpdated message where every row changed and takes its records
+ * back from the wire format as GDBus gives them to a signal handler (not
+ * timed), then times one of:
  *
- *   update:  what the applet does (applet/leco-applet.c apply_traffic): look
- *            each record's row up by cgroup id, leco_row_update_traffic() in
- *            place, sum the rates, leco_popover_refresh() (re-sort);
- *   rebuild: the baseline: a new LecoRow per record, the model's items
- *            replaced in one splice, the id index rebuilt, the same refresh;
+ *   update:  new bytes and new rates for every row, in a new order by rate
+ *            (the worst case): what the applet does on TrafficUpdated
+ *            (leco_traffic_apply: each record read in one pass, its row
+ *            found by cgroup id and updated in place, the sums adjusted;
+ *            leco_popover_refresh: re-sort when the order no longer holds);
+ *   steady:  the same with the rates as they were (new bytes and
+ *            connection counts): the order holds, nothing is re-sorted;
+ *   rebuild: the baseline: every row removed and a new LecoRow made per
+ *            record (leco_traffic_reset to nothing, leco_traffic_apply),
+ *            the same refresh;
  *
  * each up to the frame clock's "after-paint" of the next frame: the change
  * is made outside a frame (from a timeout), so that frame lays out and
  * paints all it queued.
- * The two kinds alternate (noisy machines), with an idle pause before each
+ * The kinds take turns (noisy machines), with an idle pause before each
  * so that the frame clock starts the frame at once.  The window has the
  * applet's default size: a screenful of rows is bound and drawn.
  *
  * Usage: popover-bench [--rows N] [--iterations N]
  * Prints one line: rows= iterations= update_median_ms= update_p95_ms=
  * update_apply_median_ms= rebuild_median_ms= rebuild_p95_ms=
- * rebuild_apply_median_ms=
+ * rebuild_apply_median_ms= steady_median_ms= steady_p95_ms=
+ * steady_apply_median_ms=
  */
 #include <stdlib.h>
 
@@ -34,24 +40,24 @@
 
 #include "leco-client.h"
 #include "leco-popover.h"
-#include "leco-row.h"
+#include "leco-traffic.h"
 
-typedef enum { KIND_UPDATE, KIND_REBUILD } Kind;
+typedef enum { KIND_UPDATE, KIND_REBUILD, KIND_STEADY, N_KINDS } Kind;
 
 typedef struct {
   GtkApplication *app;
   LecoClient *client;
-  GListStore *rows;
-  GHashTable *by_id;
+  LecoTraffic *traffic;
   LecoPopover *pop;
   GdkFrameClock *clock;
   guint n_rows, iterations, warmup;
-  guint iter;                 /* counts both kinds */
+  guint iter;                 /* counts all kinds */
   guint seq;
   Kind kind;
   gboolean waiting;
   gint64 t0, t_applied;
-  GArray *total[2], *apply[2];
+  guint64 *rate;              /* per row, as last sent */
+  GArray *total[N_KINDS], *apply[N_KINDS];
 } Bench;
 
 static GVariant *
@@ -65,8 +71,10 @@ make_update (Bench *b)
     {
       GVariantBuilder d;
       char path[64], unit[32];
-      /* a fresh order by rate every time */
-      guint64 rate = (guint64) ((i * 2654435761u + b->seq * 40503u) % 100000u) * 10 + 1;
+      /* a fresh order by rate every time, or (steady) the rates as
+       * they were with new byte counts: the order holds */
+      guint64 rate = b->kind == KIND_STEADY ? b->rate[i]
+                                            : (guint64) ((i * 2654435761u + b->seq * 40503u) % 100000u) * 10 + 1;
 
       g_snprintf (unit, sizeof unit, "bench-%04u.service", i);
       g_snprintf (path, sizeof path, "/system.slice/%s", unit);
@@ -77,6 +85,7 @@ make_update (Bench *b)
       g_variant_builder_add (&d, "{sv}", "app-id", g_variant_new_string (""));
       g_variant_builder_add (&d, "{sv}", "rx-bytes", g_variant_new_uint64 ((guint64) b->seq * 100000 + i));
       g_variant_builder_add (&d, "{sv}", "tx-bytes", g_variant_new_uint64 ((guint64) b->seq * 50000 + i));
+      b->rate[i] = rate;
       g_variant_builder_add (&d, "{sv}", "rx-rate", g_variant_new_uint64 (rate));
       g_variant_builder_add (&d, "{sv}", "tx-rate", g_variant_new_uint64 (rate / 2));
       g_variant_builder_add (&d, "{sv}", "connections", g_variant_new_uint32 ((i + b->seq) % 7));
@@ -107,76 +116,25 @@ make_update (Bench *b)
 static void
 refresh (Bench *b)
 {
-  guint64 rx = 0, tx = 0;
-  GListModel *m = G_LIST_MODEL (b->rows);
-
-  for (guint i = 0; i < g_list_model_get_n_items (m); i++)
-    {
-      g_autoptr (LecoRow) row = g_list_model_get_item (m, i);
-
-      rx += leco_row_get_rx_rate (row);
-      tx += leco_row_get_tx_rate (row);
-    }
-  leco_popover_refresh (b->pop, rx, tx);
+  leco_popover_refresh (b->pop, leco_traffic_get_rx_rate (b->traffic), leco_traffic_get_tx_rate (b->traffic));
 }
 
 /* the applet's way: in place */
 static void
 apply_update (Bench *b, GVariant *records)
 {
-  gint64 now = g_get_real_time ();
-  GVariantIter it;
-  GVariant *rec;
-
-  g_variant_iter_init (&it, records);
-  while ((rec = g_variant_iter_next_value (&it)))
-    {
-      guint64 id = 0;
-
-      if (g_variant_lookup (rec, "cgroup-id", "t", &id))
-        {
-          LecoRow *row = g_hash_table_lookup (b->by_id, &id);
-
-          if (!row)
-            {
-              row = leco_row_new_cgroup (id);
-              g_hash_table_insert (b->by_id, g_memdup2 (&id, sizeof id), row);
-              g_list_store_append (b->rows, row);
-              g_object_unref (row);
-            }
-          leco_row_update_traffic (row, rec, now);
-        }
-      g_variant_unref (rec);
-    }
+  leco_traffic_apply (b->traffic, records, g_get_real_time ());
   refresh (b);
 }
 
-/* the baseline: a new model's worth of rows */
+/* the baseline: a new model's worth of rows (all removed, all added anew) */
 static void
 apply_rebuild (Bench *b, GVariant *records)
 {
-  gint64 now = g_get_real_time ();
-  g_autoptr (GPtrArray) fresh = g_ptr_array_new_with_free_func (g_object_unref);
-  GVariantIter it;
-  GVariant *rec;
+  g_autoptr (GVariant) none = g_variant_ref_sink (g_variant_new ("aa{sv}", NULL));
 
-  g_hash_table_remove_all (b->by_id);
-  g_variant_iter_init (&it, records);
-  while ((rec = g_variant_iter_next_value (&it)))
-    {
-      guint64 id = 0;
-
-      if (g_variant_lookup (rec, "cgroup-id", "t", &id))
-        {
-          LecoRow *row = leco_row_new_cgroup (id);
-
-          leco_row_update_traffic (row, rec, now);
-          g_hash_table_insert (b->by_id, g_memdup2 (&id, sizeof id), row);
-          g_ptr_array_add (fresh, row);
-        }
-      g_variant_unref (rec);
-    }
-  g_list_store_splice (b->rows, 0, g_list_model_get_n_items (G_LIST_MODEL (b->rows)), fresh->pdata, fresh->len);
+  leco_traffic_reset (b->traffic, none, g_get_real_time ());
+  leco_traffic_apply (b->traffic, records, g_get_real_time ());
   refresh (b);
 }
 
@@ -209,16 +167,16 @@ next_iteration (gpointer data)
   Bench *b = data;
   g_autoptr (GVariant) records = NULL;
 
-  if (b->iter >= b->warmup + 2 * b->iterations)
+  if (b->iter >= b->warmup + N_KINDS * b->iterations)
     {
       g_application_quit (G_APPLICATION (b->app));
       return G_SOURCE_REMOVE;
     }
-  b->kind = b->iter % 2 ? KIND_REBUILD : KIND_UPDATE;
+  b->kind = b->iter % N_KINDS;
   records = make_update (b);      /* the signal as received: not timed */
   b->waiting = TRUE;
   b->t0 = g_get_monotonic_time ();
-  if (b->kind == KIND_UPDATE)
+  if (b->kind != KIND_REBUILD)
     apply_update (b, records);
   else
     apply_rebuild (b, records);
@@ -255,9 +213,8 @@ activate (GApplication *app, Bench *b)
 
   g_application_hold (app);
   b->client = leco_client_new ("unix:path=/nonexistent/leco-bench"); /* stays disconnected */
-  b->rows = g_list_store_new (LECO_TYPE_ROW);
-  b->by_id = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
-  b->pop = leco_popover_new (b->app, b->client, G_LIST_MODEL (b->rows));
+  b->traffic = leco_traffic_new ();
+  b->pop = leco_popover_new (b->app, b->client, leco_traffic_get_rows (b->traffic));
   first = make_update (b);
   apply_update (b, first);
   g_signal_connect (b->pop, "map", G_CALLBACK (on_map), b);
@@ -284,7 +241,7 @@ pct (GArray *a, double p)
 int
 main (int argc, char **argv)
 {
-  Bench b = { .n_rows = 1000, .iterations = 60, .warmup = 6 };
+  Bench b = { .n_rows = 1000, .iterations = 60, .warmup = 6, .kind = KIND_UPDATE };
   int rc;
 
   for (int i = 1; i < argc; i++)
@@ -299,7 +256,8 @@ main (int argc, char **argv)
           return 2;
         }
     }
-  for (int k = 0; k < 2; k++)
+  b.rate = g_new0 (guint64, b.n_rows);
+  for (int k = 0; k < N_KINDS; k++)
     {
       b.total[k] = g_array_new (FALSE, FALSE, sizeof (double));
       b.apply[k] = g_array_new (FALSE, FALSE, sizeof (double));
@@ -309,9 +267,11 @@ main (int argc, char **argv)
   rc = g_application_run (G_APPLICATION (b.app), 1, argv);
   if (rc == 0)
     g_print ("rows=%u iterations=%u update_median_ms=%.2f update_p95_ms=%.2f update_apply_median_ms=%.2f "
-             "rebuild_median_ms=%.2f rebuild_p95_ms=%.2f rebuild_apply_median_ms=%.2f\n",
+             "rebuild_median_ms=%.2f rebuild_p95_ms=%.2f rebuild_apply_median_ms=%.2f "
+             "steady_median_ms=%.2f steady_p95_ms=%.2f steady_apply_median_ms=%.2f\n",
              b.n_rows, b.total[KIND_UPDATE]->len, pct (b.total[KIND_UPDATE], 50), pct (b.total[KIND_UPDATE], 95),
              pct (b.apply[KIND_UPDATE], 50), pct (b.total[KIND_REBUILD], 50), pct (b.total[KIND_REBUILD], 95),
-             pct (b.apply[KIND_REBUILD], 50));
+             pct (b.apply[KIND_REBUILD], 50), pct (b.total[KIND_STEADY], 50), pct (b.total[KIND_STEADY], 95),
+             pct (b.apply[KIND_STEADY], 50));
   return rc;
 }
