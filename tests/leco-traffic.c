@@ -16,6 +16,8 @@
  *                Prints "listening port=P" once listening, then handles N
  *                connections one after another: receive exactly B bytes,
  *                send exactly B bytes back, shutdown(SHUT_WR), read to EOF.
+ *                --count-conns 0: as many as come, until none arrived for the
+ *                timeout (then timed_out=1 and exit status 0).
  *   tcp-client   --connect ADDR PORT [--method M] [--bytes B] [--bind-port P]
  *                Connect, send exactly B bytes, receive exactly B bytes, wait
  *                for EOF, close.
@@ -42,6 +44,20 @@
  *                non-blocking TCP connect, then _exit(0)s at once.
  *   udp-flood    --to ADDR PORT --count N [--size S] [--connected]
  *                N datagrams as fast as possible, bounded by the timeout.
+ *   tcp-churn    --connect ADDR PORT --count N [--bytes B] [--duration-ms D]
+ *                [--method M]
+ *                Up to N short connections one after another, stopping
+ *                after D ms: each connects, sends exactly B bytes, receives
+ *                exactly B bytes, waits for EOF and closes (a tcp-server
+ *                with the same --bytes on the other side).  Reports conns=,
+ *                tx= and rx= exactly, and the rate.
+ *   udp-storm    --to ADDR PORT [--ports N] [--rate R] [--duration-ms D]
+ *                [--count C] [--size S]
+ *                Unconnected datagrams to ports PORT..PORT+N-1 in turn, R
+ *                per second (0: as fast as possible), for D ms or C
+ *                datagrams.  A send refused with EPERM/EACCES (a firewall
+ *                drop, a cgroup filter) is counted as blocked= and the storm
+ *                goes on; ENOBUFS/EAGAIN/ECONNREFUSED as send_errors=.
  *
  * Send methods (--method, default write) and their receive twins:
  *   write->read  send->recv  sendmsg->recvmsg (3 iovecs)
@@ -796,6 +812,9 @@ enum {
         OPT_WAIT_FILE = 1U << 14,
         OPT_COMM = 1U << 15,
         OPT_CGROUP = 1U << 16,
+        OPT_DURATION = 1U << 17,
+        OPT_PORTS = 1U << 18,
+        OPT_RATE = 1U << 19,
         OPT_GLOBAL = OPT_TIMEOUT | OPT_WAIT_FILE | OPT_COMM | OPT_CGROUP,
         OPT_ADDRESS = OPT_LISTEN | OPT_CONNECT | OPT_TO,
 };
@@ -815,6 +834,9 @@ struct options {
         uint64_t size;
         uint64_t bind_port;
         uint64_t nonblock_wait_ms;
+        uint64_t duration_ms;
+        uint64_t ports;
+        uint64_t rate;
         int proto;
         bool connected;
         unsigned timeout_ms;
@@ -856,6 +878,9 @@ static const struct option_desc option_descs[] = {
         { "--wait-file",        OPT_WAIT_FILE,     1 },
         { "--comm",             OPT_COMM,          1 },
         { "--cgroup",           OPT_CGROUP,        1 },
+        { "--duration-ms",      OPT_DURATION,      1 },
+        { "--ports",            OPT_PORTS,         1 },
+        { "--rate",             OPT_RATE,          1 },
 };
 
 /* ------------------------------------------------------------------------ */
@@ -932,6 +957,7 @@ static int run_tcp_server(const struct options *o, struct report *rep) {
         const struct endpoint *ep = &o->dests[0];
         struct endpoint local = { 0 }, peer = { 0 };
         uint64_t tx = 0, rx = 0, conns = 0;
+        bool timed_out = false;
         struct stream s;
         int fd = -1, cfd = -1, r;
 
@@ -954,9 +980,14 @@ static int run_tcp_server(const struct options *o, struct report *rep) {
         local = fd_local(fd);
         print_listening(fd);
 
-        for (; conns < o->count_conns; conns++) {
+        for (; o->count_conns == 0 || conns < o->count_conns; conns++) {
                 peer = (struct endpoint) { .len = sizeof(peer.addr) };
                 cfd = accept4(fd, (struct sockaddr *) &peer.addr, &peer.len, SOCK_CLOEXEC);
+                if (cfd < 0 && errno == EAGAIN && o->count_conns == 0) {
+                        /* until idle: no connection for the timeout ends it */
+                        timed_out = true;
+                        break;
+                }
                 if (cfd < 0) {
                         r = log_errno(errno == EAGAIN ? -ETIMEDOUT : -errno,
                                       "accept of connection %" PRIu64 " of %" PRIu64 " failed",
@@ -984,6 +1015,8 @@ out:
         report_add(rep, "conns=%" PRIu64, conns);
         report_add(rep, "tx=%" PRIu64, tx);
         report_add(rep, "rx=%" PRIu64, rx);
+        if (o->count_conns == 0)
+                report_add(rep, "timed_out=%d", timed_out);
         report_methods(rep, o);
         return r;
 }
@@ -1036,6 +1069,56 @@ out:
         report_endpoint(rep, "remote", &remote);
         report_add(rep, "tx=%" PRIu64, tx);
         report_add(rep, "rx=%" PRIu64, rx);
+        report_methods(rep, o);
+        return r;
+}
+
+/* Connections one after another; exact sums of what each moved. */
+static int run_tcp_churn(const struct options *o, struct report *rep) {
+        const struct endpoint *ep = &o->dests[0];
+        uint64_t tx = 0, rx = 0, conns = 0, start, elapsed, deadline;
+        struct stream s;
+        int fd = -1, r;
+
+        r = stream_setup(&s, o->method, o->recv_method, o->bytes, o->timeout_ms);
+        start = now_ns();
+        deadline = (o->seen & OPT_DURATION) ? start + o->duration_ms * 1000000ULL : UINT64_MAX;
+        if (r < 0)
+                goto out;
+        for (; conns < o->count && now_ns() < deadline; conns++) {
+                char buf[ADDR_STRLEN];
+
+                fd = socket_open(endpoint_family(ep), SOCK_STREAM, 0, o->timeout_ms);
+                if (fd < 0) {
+                        r = log_errno(fd, "socket(SOCK_STREAM) failed");
+                        goto out;
+                }
+                if (connect(fd, (const struct sockaddr *) &ep->addr, ep->len) < 0) {
+                        r = log_errno(errno == EINPROGRESS ? -ETIMEDOUT : -errno,
+                                      "connect %" PRIu64 " to %s failed", conns + 1, endpoint_fmt(ep, buf));
+                        goto out;
+                }
+                stream_attach(&s, fd);
+                r = send_exact(&s, o->method, o->bytes, &tx);
+                if (r == 0)
+                        r = recv_exact(&s, o->recv_method, o->bytes, &rx);
+                if (r == 0)
+                        r = wait_eof(&s, o->recv_method, &rx);
+                safe_close(&fd);
+                if (r < 0)
+                        goto out;
+        }
+        r = 0;
+out:
+        elapsed = now_ns() - start;
+        safe_close(&fd);
+        stream_free(&s);
+        report_endpoint(rep, "remote", ep);
+        report_add(rep, "conns=%" PRIu64, conns);
+        report_add(rep, "tx=%" PRIu64, tx);
+        report_add(rep, "rx=%" PRIu64, rx);
+        report_add(rep, "elapsed_ns=%" PRIu64, elapsed);
+        report_add(rep, "rate=%.1f", elapsed ? (double) conns * 1e9 / (double) elapsed : 0.0);
         report_methods(rep, o);
         return r;
 }
@@ -1233,6 +1316,92 @@ out:
         report_add(rep, "send_errors=%" PRIu64, errors);
         report_add(rep, "elapsed_ns=%" PRIu64, elapsed);
         report_add(rep, "timed_out=%d", timed_out);
+        return r;
+}
+
+/* Datagrams to a range of ports, paced; refused sends are the point. */
+static int run_udp_storm(const struct options *o, struct report *rep) {
+        const struct endpoint *first = &o->dests[0];
+        uint64_t tx = 0, sent = 0, blocked = 0, errors = 0, i = 0, start, elapsed, deadline;
+        uint64_t limit = (o->seen & OPT_COUNT) ? o->count : UINT64_MAX;
+        uint64_t ports = (o->seen & OPT_PORTS) ? o->ports : 1;
+        uint16_t base = endpoint_port(first);
+        struct endpoint ep = *first, local = { 0 };
+        uint8_t *buf = NULL;
+        int fd = -1, r;
+
+        start = now_ns();
+        deadline = start + ((o->seen & OPT_DURATION) ? o->duration_ms : o->timeout_ms) * 1000000ULL;
+        if ((uint64_t) base + ports - 1 > UINT16_MAX) {
+                r = log_errno(-ERANGE, "ports %u..%" PRIu64 " go past 65535", base, base + ports - 1);
+                goto out;
+        }
+        buf = malloc(o->size ? o->size : 1);
+        if (!buf) {
+                r = log_errno(-ENOMEM, "buffer allocation failed");
+                goto out;
+        }
+        fill_pattern(buf, o->size, 0);
+        fd = socket_open(endpoint_family(first), SOCK_DGRAM, 0, o->timeout_ms);
+        if (fd < 0) {
+                r = log_errno(fd, "socket(SOCK_DGRAM) failed");
+                goto out;
+        }
+        for (; i < limit; i++) {
+                uint16_t port = (uint16_t) (base + i % ports);
+                uint64_t now = now_ns();
+                ssize_t n;
+
+                if (now >= deadline)
+                        break;
+                /* paced: datagram i is due at start + i/rate */
+                if (o->rate) {
+                        uint64_t due = start + i * 1000000000ULL / o->rate;
+
+                        if (due > now) {
+                                struct timespec ts = { .tv_sec = (time_t) ((due - now) / 1000000000ULL),
+                                                       .tv_nsec = (long) ((due - now) % 1000000000ULL) };
+
+                                nanosleep(&ts, NULL);
+                        }
+                }
+                if (endpoint_family(&ep) == AF_INET6)
+                        ((struct sockaddr_in6 *) &ep.addr)->sin6_port = htons(port);
+                else
+                        ((struct sockaddr_in *) &ep.addr)->sin_port = htons(port);
+                n = sendto(fd, buf, o->size, MSG_NOSIGNAL, (const struct sockaddr *) &ep.addr, ep.len);
+                if (n < 0 && (errno == EPERM || errno == EACCES)) {
+                        blocked++;
+                        continue;
+                }
+                if (n < 0 && (errno == ENOBUFS || errno == EAGAIN || errno == ECONNREFUSED)) {
+                        errors++;
+                        continue;
+                }
+                if (n < 0) {
+                        r = log_errno(-errno, "send of datagram %" PRIu64 " to port %u failed", i + 1, port);
+                        goto out;
+                }
+                tx += (uint64_t) n;
+                sent++;
+        }
+        r = 0;
+out:
+        elapsed = now_ns() - start;
+        if (fd >= 0)
+                local = fd_local(fd);
+        safe_close(&fd);
+        free(buf);
+        report_endpoint(rep, "local", &local);
+        report_endpoint(rep, "remote", first);
+        report_add(rep, "ports=%" PRIu64, ports);
+        report_add(rep, "attempts=%" PRIu64, sent + blocked + errors);
+        report_add(rep, "datagrams=%" PRIu64, sent);
+        report_add(rep, "blocked=%" PRIu64, blocked);
+        report_add(rep, "send_errors=%" PRIu64, errors);
+        report_add(rep, "tx=%" PRIu64, tx);
+        report_add(rep, "elapsed_ns=%" PRIu64, elapsed);
+        report_add(rep, "rate=%.1f", elapsed ? (double) (sent + blocked + errors) * 1e9 / (double) elapsed : 0.0);
         return r;
 }
 
@@ -1659,6 +1828,11 @@ static const struct mode modes[] = {
         { "short-lived", run_short_lived, OPT_TO | OPT_SIZE, OPT_TO, 1, true },
         { "udp-flood", run_udp_flood,
           OPT_TO | OPT_COUNT | OPT_SIZE | OPT_CONNECTED, OPT_TO | OPT_COUNT, 1, true },
+        { "tcp-churn", run_tcp_churn,
+          OPT_CONNECT | OPT_COUNT | OPT_BYTES | OPT_DURATION | OPT_METHOD | OPT_RECV_METHOD,
+          OPT_CONNECT | OPT_COUNT, 1, true },
+        { "udp-storm", run_udp_storm,
+          OPT_TO | OPT_PORTS | OPT_RATE | OPT_DURATION | OPT_COUNT | OPT_SIZE, OPT_TO, 1, true },
 };
 
 static void usage(FILE *f) {
@@ -1672,6 +1846,8 @@ static void usage(FILE *f) {
               "  connect-only --connect ADDR PORT [--proto tcp|udp] [--nonblock-wait-ms W] [--bind-port P]\n"
               "  short-lived  --to ADDR PORT [--size S]\n"
               "  udp-flood    --to ADDR PORT --count N [--size S] [--connected]\n"
+              "  tcp-churn    --connect ADDR PORT --count N [--bytes B] [--duration-ms D] [--method M]\n"
+              "  udp-storm    --to ADDR PORT [--ports N] [--rate R] [--duration-ms D] [--count C] [--size S]\n"
               "Send methods: write send sendmsg sendmmsg sendfile splice io_uring\n"
               "Receive methods: read recv recvmsg recvmmsg splice io_uring\n"
               "Common: --timeout-ms MS (default 10000) --wait-file PATH --comm NAME --cgroup PATH\n",
@@ -1729,7 +1905,7 @@ static int parse_one(struct options *o, const struct option_desc *d, char **args
                 return endpoint_parse(args[0], o->mode->addr_has_port ? args[1] : NULL,
                                       &o->dests[o->n_dests++]) < 0 ? -EINVAL : 0;
         case OPT_COUNT_CONNS:
-                return parse_number(d->name, args[0], 1, UINT32_MAX, &o->count_conns);
+                return parse_number(d->name, args[0], 0, UINT32_MAX, &o->count_conns);
         case OPT_METHOD:
                 o->method = send_method_find(args[0]);
                 return o->method ? 0 : usage_error("unknown send method '%s'", args[0]);
@@ -1765,6 +1941,12 @@ static int parse_one(struct options *o, const struct option_desc *d, char **args
         case OPT_CGROUP:
                 o->cgroup = args[0];
                 return 0;
+        case OPT_DURATION:
+                return parse_number(d->name, args[0], 1, INT32_MAX, &o->duration_ms);
+        case OPT_PORTS:
+                return parse_number(d->name, args[0], 1, UINT16_MAX, &o->ports);
+        case OPT_RATE:
+                return parse_number(d->name, args[0], 0, 10000000, &o->rate);
         }
         return -EINVAL;
 }
