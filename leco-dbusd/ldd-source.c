@@ -39,6 +39,9 @@ struct _LddSource {
   gpointer user_data;
   guint64 malformed;
   int ncpus;
+  guint budget;               /* records the current drain may still take */
+  gboolean backlog;           /* the last drain stopped at its budget */
+  guint more;                 /* idle source continuing a cut drain */
 };
 
 static const struct {
@@ -226,6 +229,7 @@ ldd_source_free (LddSource *self)
     return;
   g_clear_handle_id (&self->epoll_watch, g_source_remove);
   g_clear_handle_id (&self->drain_timer, g_source_remove);
+  g_clear_handle_id (&self->more, g_source_remove);
   g_clear_pointer (&self->rb, ring_buffer__free);
   for (guint i = 0; i < G_N_ELEMENTS (maps); i++)
     if (MAP_FD (self, i) >= 0)
@@ -236,6 +240,11 @@ ldd_source_free (LddSource *self)
   g_free (self->pin_dir);
   g_free (self);
 }
+
+/* What on_record returns to stop a drain at its budget.  libbpf counts the
+ * record as consumed (the consumer position moves past it) and returns the
+ * value from ring_buffer__consume(). */
+#define STOP_AT_BUDGET (-ECANCELED)
 
 static int
 on_record (void *ctx, void *data, size_t len)
@@ -250,10 +259,20 @@ on_record (void *ctx, void *data, size_t len)
       if (self->malformed++ % 1000 == 0)
         g_warning ("malformed ring buffer record (%s), ignoring; %" G_GUINT64_FORMAT " so far",
                    why, self->malformed);
-      return 0;
     }
-  self->func (&e, self->user_data);
-  return 0;
+  else
+    self->func (&e, self->user_data);
+  return --self->budget == 0 ? STOP_AT_BUDGET : 0;
+}
+
+static gboolean
+on_more (gpointer user_data)
+{
+  LddSource *self = user_data;
+
+  self->more = 0;
+  ldd_source_drain (self);
+  return G_SOURCE_REMOVE;
 }
 
 int
@@ -263,10 +282,29 @@ ldd_source_drain (LddSource *self)
 
   if (!self->rb)
     return 0;
+  /* ring_buffer__consume() alone returns only once it finds the buffer
+   * empty: while producers outpace us that is never, and nothing else of
+   * the main loop (bus calls, timers) would run */
+  self->budget = LDD_SOURCE_DRAIN_BUDGET;
+  self->backlog = FALSE;
   n = ring_buffer__consume (self->rb);
+  if (n == STOP_AT_BUDGET)
+    {
+      self->backlog = TRUE;
+      /* the rest after whatever else is due: no wakeup may come for it */
+      if (!self->more)
+        self->more = g_idle_add_full (G_PRIORITY_DEFAULT, on_more, self, NULL);
+      return LDD_SOURCE_DRAIN_BUDGET;
+    }
   if (n < 0)
     g_warning ("reading the ring buffer failed: %s", g_strerror (-n));
   return MAX (n, 0);
+}
+
+gboolean
+ldd_source_backlog (LddSource *self)
+{
+  return self->backlog;
 }
 
 static gboolean

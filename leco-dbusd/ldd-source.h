@@ -38,8 +38,14 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (LddSource, ldd_source_free)
  * the kernel wakes us (blocked/denied, backlog), else on a drain timer that
  * backs off from drain_ms to max_ms while nothing arrives. */
 void ldd_source_start (LddSource *self, guint drain_ms, guint max_ms, LddEventFunc func, gpointer user_data);
-/* Consume everything pending now; returns the number of events. */
+/* Consume what is pending now, at most LDD_SOURCE_DRAIN_BUDGET records;
+ * returns the number of records.  A drain cut short at the budget goes on
+ * from an idle source of the main context, so that a storm of events never
+ * keeps the main loop (bus calls, timers) waiting. */
+#define LDD_SOURCE_DRAIN_BUDGET 1024
 int ldd_source_drain (LddSource *self);
+/* TRUE when the last drain stopped at the budget (records may be left). */
+gboolean ldd_source_backlog (LddSource *self);
 
 const struct leco_meta *ldd_source_get_meta (LddSource *self);
 /* Pins only: the pin dir, and whether its maps were replaced (another

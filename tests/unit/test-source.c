@@ -1,0 +1,215 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The daemon's ring buffer reader against a real BPF ring buffer: a drain
+ * takes at most LDD_SOURCE_DRAIN_BUDGET records and lets the main loop run
+ * before the rest, and nothing is lost or read twice on the way.
+ *
+ * Needs what the daemon's kernel side needs (root or CAP_BPF, bpffs at
+ * /sys/fs/bpf); skipped otherwise.  The maps are pinned, as leco-ebpf-load
+ * pins them, in /sys/fs/bpf/leco-test-unit-source-PID, removed at the end.
+ * The records come from a socket filter program that submits one event per
+ * run, run N times by BPF_PROG_TEST_RUN.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <glib.h>
+#include <linux/bpf.h>
+
+#include "ldd-source.h"
+
+#define BPF_FS_MAGIC_ 0xcafe4a11
+
+static char pin_dir[64];
+static const char *const names[] = { "events", "meta", "stats", "cgroup_stats", "dests" };
+
+static void
+unpin_all (void)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autofree char *path = g_strdup_printf ("%s/%s_v%d", pin_dir, names[i], LECO_ABI_VERSION);
+
+      unlink (path);
+    }
+  rmdir (pin_dir);
+}
+
+static int
+pin (int fd, const char *name)
+{
+  g_autofree char *path = g_strdup_printf ("%s/%s_v%d", pin_dir, name, LECO_ABI_VERSION);
+
+  return bpf_obj_pin (fd, path);
+}
+
+/* A socket filter that submits one 152-byte event (type FLOW_STATE,
+ * family AF_INET, the rest zero) to the ring buffer per run. */
+static int
+load_producer (int rb_fd)
+{
+  struct bpf_insn insns[32];
+  guint n = 0;
+
+#define INSN(c, d, s, o, i) (insns[n++] = (struct bpf_insn) { .code = (c), .dst_reg = (d), .src_reg = (s), .off = (o), .imm = (i) })
+  /* *(u64 *)(r10 - 152 + 8k) = 0, the first word: type 2, family 2 */
+  for (int k = 1; k < 19; k++)
+    INSN (BPF_ST | BPF_MEM | BPF_DW, BPF_REG_10, 0, -152 + 8 * k, 0);
+  INSN (BPF_ST | BPF_MEM | BPF_DW, BPF_REG_10, 0, -152, LECO_EV_FLOW_STATE | (AF_INET << 16));
+  INSN (BPF_LD | BPF_DW | BPF_IMM, BPF_REG_1, BPF_PSEUDO_MAP_FD, 0, rb_fd);   /* r1 = map */
+  INSN (0, 0, 0, 0, 0);
+  INSN (BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_2, BPF_REG_10, 0, 0);             /* r2 = r10 - 152 */
+  INSN (BPF_ALU64 | BPF_ADD | BPF_K, BPF_REG_2, 0, 0, -152);
+  INSN (BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_3, 0, 0, 152);                    /* r3 = size */
+  INSN (BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_4, 0, 0, 0);                      /* r4 = flags */
+  INSN (BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_ringbuf_output);
+  INSN (BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 0);
+  INSN (BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
+#undef INSN
+  return bpf_prog_load (BPF_PROG_TYPE_SOCKET_FILTER, "leco_rb_fill", "GPL", insns, n, NULL);
+}
+
+static void
+produce (int prog_fd, guint count)
+{
+  guint8 packet[64] = { 0 };
+  LIBBPF_OPTS (bpf_test_run_opts, opts, .data_in = packet, .data_size_in = sizeof (packet), .repeat = count);
+
+  g_assert_cmpint (bpf_prog_test_run_opts (prog_fd, &opts), ==, 0);
+}
+
+typedef struct {
+  guint events;
+  guint bad;
+  guint at_idle;      /* events seen when the idle callback ran */
+  gboolean idle_ran;
+} Count;
+
+static void
+on_event (const struct leco_event *e, gpointer user_data)
+{
+  Count *c = user_data;
+
+  if (e->type == LECO_EV_FLOW_STATE && e->family == AF_INET)
+    c->events++;
+  else
+    c->bad++;
+}
+
+static gboolean
+on_idle (gpointer user_data)
+{
+  Count *c = user_data;
+
+  c->idle_ran = TRUE;
+  c->at_idle = c->events;
+  return G_SOURCE_REMOVE;
+}
+
+static void
+test_drain_budget (void)
+{
+  const guint budget = LDD_SOURCE_DRAIN_BUDGET, total = 8 * LDD_SOURCE_DRAIN_BUDGET + 100;
+  struct leco_meta meta = { .abi_version = LECO_ABI_VERSION, .build_id = "unit-test" };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (LddSource) src = NULL;
+  int fds[5], prog, r;
+  Count c = { 0 };
+  struct statfs sfs;
+  __u32 zero = 0;
+  guint rounds = 0;
+
+  if (geteuid () != 0 || statfs ("/sys/fs/bpf", &sfs) < 0 || sfs.f_type != BPF_FS_MAGIC_)
+    {
+      g_test_skip ("needs root and bpffs at /sys/fs/bpf");
+      return;
+    }
+  fds[0] = bpf_map_create (BPF_MAP_TYPE_RINGBUF, "events", 0, 0, 4 << 20, NULL);
+  if (fds[0] < 0)
+    {
+      g_autofree char *why = g_strdup_printf ("cannot create a BPF ring buffer: %s", g_strerror (errno));
+
+      g_test_skip (why);
+      return;
+    }
+  fds[1] = bpf_map_create (BPF_MAP_TYPE_ARRAY, "meta", 4, sizeof (struct leco_meta), 1, NULL);
+  fds[2] = bpf_map_create (BPF_MAP_TYPE_PERCPU_ARRAY, "stats", 4, 8, LECO_STAT_MAX, NULL);
+  fds[3] = bpf_map_create (BPF_MAP_TYPE_LRU_PERCPU_HASH, "cgroup_stats", 8, sizeof (struct leco_cgroup_stats), 16,
+                           NULL);
+  fds[4] = bpf_map_create (BPF_MAP_TYPE_LRU_HASH, "dests", sizeof (struct leco_dest_key), 8, 16, NULL);
+  for (guint i = 1; i < G_N_ELEMENTS (fds); i++)
+    g_assert_cmpint (fds[i], >=, 0);
+  g_assert_cmpint (bpf_map_update_elem (fds[1], &zero, &meta, BPF_ANY), ==, 0);
+  g_snprintf (pin_dir, sizeof (pin_dir), "/sys/fs/bpf/leco-test-unit-source-%d", (int) getpid ());
+  g_assert_cmpint (mkdir (pin_dir, 0700), ==, 0);
+  for (guint i = 0; i < G_N_ELEMENTS (fds); i++)
+    {
+      r = pin (fds[i], names[i]);
+      if (r < 0)
+        unpin_all ();
+      g_assert_cmpint (r, ==, 0);
+    }
+  prog = load_producer (fds[0]);
+  if (prog < 0)
+    {
+      g_autofree char *why = g_strdup_printf ("cannot load the producer program: %s", g_strerror (errno));
+
+      unpin_all ();
+      g_test_skip (why);
+      return;
+    }
+
+  produce (prog, total);
+  src = ldd_source_new_from_pins (pin_dir, &error);
+  unpin_all ();
+  g_assert_no_error (error);
+  g_assert_nonnull (src);
+
+  /* a long drain interval: what runs here is the budget's doing */
+  ldd_source_start (src, 5000, 5000, on_event, &c);
+  /* start drains at once, and stops at the budget */
+  g_assert_cmpuint (c.events, ==, budget);
+  g_assert_true (ldd_source_backlog (src));
+  /* an explicit drain takes the next batch, no more */
+  g_assert_cmpint (ldd_source_drain (src), ==, (int) budget);
+  g_assert_cmpuint (c.events, ==, 2 * budget);
+  /* the rest goes on from the main loop, a batch per source that drains
+   * (the continuation, the ring buffer's fd): what else is due there runs
+   * long before all of it is read */
+  g_idle_add_full (G_PRIORITY_DEFAULT, on_idle, &c, NULL);
+  while (c.events < total && rounds++ < 100)
+    g_main_context_iteration (NULL, FALSE);
+  g_assert_true (c.idle_ran);
+  g_assert_cmpuint (c.at_idle, <=, 4 * budget);
+  g_assert_cmpuint (c.events, ==, total);
+  g_assert_cmpuint (c.bad, ==, 0);
+  g_assert_false (ldd_source_backlog (src));
+  /* nothing left, nothing read twice */
+  g_assert_cmpint (ldd_source_drain (src), ==, 0);
+  g_assert_cmpuint (c.events, ==, total);
+  g_assert_cmpuint (ldd_source_events_lost (src), ==, 0);
+
+  /* a batch below the budget is read whole */
+  produce (prog, 10);
+  g_assert_cmpint (ldd_source_drain (src), ==, 10);
+  g_assert_false (ldd_source_backlog (src));
+  g_assert_cmpuint (c.events, ==, total + 10);
+
+  close (prog);
+  for (guint i = 0; i < G_N_ELEMENTS (fds); i++)
+    close (fds[i]);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/source/drain-budget", test_drain_budget);
+  return g_test_run ();
+}
