@@ -85,6 +85,7 @@ struct _LddDaemon {
   guint64 log_suppressed;
   /* work since the last tick that left freed memory behind */
   guint churn;
+  gint64 reap_logged_us;
 };
 
 /* Bursts (thousands of signals, a listing of every flow) free what they
@@ -602,14 +603,47 @@ typedef struct {
   guint64 tx, rx, txc, rxc;
 } LiveSum;
 
+/* Flows whose close the kernel reported while we were not reading fast
+ * enough (EventsLost): the ring buffer had no room for the event, so the
+ * flow would stay "open" here for good.  below_id: the next flow id before
+ * the kernel's live sockets were read; alive: the cookies of those still
+ * announced and not closed.  A socket that closed before that read has its
+ * close event in the ring buffer ahead of anything newer: drain it first,
+ * and only what is still open then (and only when the drain got to the end)
+ * was lost. */
+static void
+reap_lost_flows (LddDaemon *self, GHashTable *alive, guint64 below_id)
+{
+  g_autoptr (GPtrArray) closed = NULL;
+
+  ldd_source_drain (self->source);
+  if (ldd_source_backlog (self->source))
+    return; /* not all read yet: another time */
+  closed = ldd_flows_reap (self->flows, alive, below_id, g_get_monotonic_time ());
+  if (closed->len == 0)
+    return;
+  note_churn (self, closed->len);
+  for (guint i = 0; i < closed->len && self->exported; i++)
+    leco_overseer1_emit_connection_closed (self->skeleton, flow_dict (self, closed->pdata[i]));
+  if (g_get_monotonic_time () - self->reap_logged_us >= 10 * G_USEC_PER_SEC)
+    {
+      self->reap_logged_us = g_get_monotonic_time ();
+      g_message ("%u flows closed whose close event the kernel could not queue (EventsLost), "
+                 "%" G_GUINT64_FORMAT " so far", closed->len, ldd_flows_reaped (self->flows));
+    }
+}
+
 /* Live byte counts and sockets opened before we started, from the kernel;
- * with live, also the per-cgroup sums of the sockets still open. */
+ * with live, also the per-cgroup sums of the sockets still open.  Flows of
+ * sockets the kernel no longer has are closed (reap_lost_flows). */
 static void
 refresh_sockets_full (LddDaemon *self, gboolean announce, GHashTable *live)
 {
   g_autoptr (GArray) socks = g_array_new (FALSE, FALSE, sizeof (struct leco_sock_rec));
   g_autoptr (GError) error = NULL;
   g_autoptr (GHashTable) dests = NULL;
+  g_autoptr (GHashTable) alive = g_hash_table_new (g_int64_hash, g_int64_equal);
+  guint64 below_id = ldd_flows_next_id (self->flows);
   gint64 now = g_get_monotonic_time ();
   static const guint8 zero[LECO_ADDR_LEN];
 
@@ -623,6 +657,9 @@ refresh_sockets_full (LddDaemon *self, gboolean announce, GHashTable *live)
       const struct leco_sock_rec *r = &g_array_index (socks, struct leco_sock_rec, i);
       gboolean created;
       LddFlow *f;
+
+      if ((r->s.flags & LECO_F_ANNOUNCED) && !(r->s.flags & LECO_F_COUNTED))
+        g_hash_table_add (alive, (gpointer) &r->s.cookie);
 
       if (live && !(r->s.flags & LECO_F_COUNTED))
         {
@@ -668,6 +705,7 @@ refresh_sockets_full (LddDaemon *self, gboolean announce, GHashTable *live)
       if (f && created)
         flow_created (self, f, announce);
     }
+  reap_lost_flows (self, alive, below_id);
 }
 
 static void
@@ -989,6 +1027,13 @@ handle_get_connection (LecoOverseer1 *object, GDBusMethodInvocation *inv, guint6
 
   ldd_source_drain (self->source);
   f = ldd_flows_lookup (self->flows, id);
+  if (f && !f->closed)
+    {
+      /* fresh counters; events handled meanwhile may close and, with a
+       * short ClosedHistory, free it: look it up again */
+      refresh_sockets (self, TRUE);
+      f = ldd_flows_lookup (self->flows, id);
+    }
   if (!f)
     {
       g_dbus_method_invocation_return_error (inv, LDD_ERROR, LDD_ERROR_NOT_FOUND,
@@ -996,8 +1041,6 @@ handle_get_connection (LecoOverseer1 *object, GDBusMethodInvocation *inv, guint6
                                              " (closed too long ago, or never)", id);
       return G_DBUS_METHOD_INVOCATION_HANDLED;
     }
-  if (!f->closed)
-    refresh_sockets (self, TRUE);
   leco_overseer1_complete_get_connection (object, inv, flow_dict (self, f));
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }

@@ -18,6 +18,7 @@ struct _LddFlows {
   guint max_open, max_closed;
   guint64 next_id;
   guint64 evicted;
+  guint64 reaped;
   gint64 evict_logged_us;
   GHashTable *by_key;        /* FlowKey* (in the flow) -> open LddFlow* */
   GHashTable *by_cookie;     /* guint64* -> GPtrArray of open flows (primary first) */
@@ -314,6 +315,48 @@ ldd_flows_close (LddFlows *self, const struct leco_event *e, gint64 now_us)
     }
   g_ptr_array_unref (a);
   return out;
+}
+
+GPtrArray *
+ldd_flows_reap (LddFlows *self, GHashTable *alive, guint64 below_id, gint64 now_us)
+{
+  GPtrArray *out = g_ptr_array_new ();
+  g_autoptr (GPtrArray) gone = g_ptr_array_new ();
+
+  trim_history (self);
+  for (GList *l = self->lru.head; l; l = l->next)
+    {
+      LddFlow *f = l->data;
+
+      if (f->id < below_id && !g_hash_table_contains (alive, &f->cookie))
+        g_ptr_array_add (gone, f);
+    }
+  for (guint i = 0; i < gone->len; i++)
+    {
+      LddFlow *f = gone->pdata[i];
+
+      unlink_open (self, f);
+      f->closed = TRUE;
+      f->ended_us = g_get_real_time ();
+      f->active_us = now_us;
+      f->tcp_state = f->protocol == IPPROTO_TCP ? 7 /* TCP_CLOSE */ : 0;
+      g_queue_push_tail_link (&self->closed, &f->lru);
+      g_ptr_array_add (out, f);
+    }
+  self->reaped += out->len;
+  return out;
+}
+
+guint64
+ldd_flows_next_id (LddFlows *self)
+{
+  return self->next_id;
+}
+
+guint64
+ldd_flows_reaped (LddFlows *self)
+{
+  return self->reaped;
 }
 
 LddFlow *

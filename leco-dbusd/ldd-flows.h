@@ -54,6 +54,17 @@ GPtrArray *ldd_flows_close (LddFlows *self, const struct leco_event *e, gint64 n
  * flow of an announced socket the table does not know (daemon restart). */
 LddFlow *ldd_flows_apply_socket (LddFlows *self, const struct leco_sock_rec *r, gint64 now_us, gboolean *created);
 
+/* Open flows whose close the daemon never heard of (the kernel lost the
+ * event): those with an id below below_id (opened before the caller looked
+ * at the kernel's live sockets) whose socket cookie (guint64*) is not in
+ * alive (sockets the kernel still has, announced and not closed) are closed
+ * and moved to the history, keeping the byte counts last seen.  Returns
+ * them. */
+GPtrArray *ldd_flows_reap (LddFlows *self, GHashTable *alive, guint64 below_id, gint64 now_us);
+/* The id the next flow will get. */
+guint64 ldd_flows_next_id (LddFlows *self);
+guint64 ldd_flows_reaped (LddFlows *self);
+
 LddFlow *ldd_flows_lookup (LddFlows *self, guint64 id);
 gboolean ldd_flows_has_socket (LddFlows *self, guint64 cookie);
 /* Open flows, oldest first. */

@@ -280,6 +280,67 @@ test_blocked_history_bounded (void)
   g_assert_cmpuint (two->len, ==, 2);
 }
 
+/* Flows whose close event the kernel lost: closed when their socket is no
+ * longer among the kernel's live ones; live, newer and already closed
+ * flows are left alone. */
+static void
+test_reap_lost (void)
+{
+  g_autoptr (LddFlows) t = ldd_flows_new (64, 64);
+  g_autoptr (GHashTable) alive = g_hash_table_new (g_int64_hash, g_int64_equal);
+  g_autoptr (GPtrArray) closed = NULL, again = NULL, none = NULL;
+  struct leco_event live = ev (LECO_EV_FLOW_OPEN, 1, 1, 80), shut = ev (LECO_EV_FLOW_OPEN, 2, 2, 80);
+  struct leco_event lost = ev (LECO_EV_FLOW_OPEN, 3, 3, 80), multi1 = ev (LECO_EV_FLOW_OPEN, 4, 4, 53);
+  struct leco_event multi2 = ev (LECO_EV_FLOW_OPEN, 4, 5, 53), late = ev (LECO_EV_FLOW_OPEN, 5, 6, 80);
+  struct leco_event shut_close = ev (LECO_EV_FLOW_CLOSE, 2, 0, 0);
+  guint64 cookie_live = 1, below;
+  gboolean created;
+  LddFlow *fl, *fs, *fx, *fm1, *fm2, *fn;
+
+  fl = ldd_flows_open (t, &live, 1, &created);
+  fs = ldd_flows_open (t, &shut, 1, &created);
+  fx = ldd_flows_open (t, &lost, 1, &created);
+  fm1 = ldd_flows_open (t, &multi1, 1, &created);
+  fm2 = ldd_flows_open (t, &multi2, 1, &created);
+  fx->tx_bytes = 4242;            /* last seen through the iterator */
+  g_ptr_array_unref (ldd_flows_close (t, &shut_close, 2));
+  g_assert_true (fs->closed);
+  /* the kernel's live sockets are read here: the next flow is newer */
+  below = ldd_flows_next_id (t);
+  g_hash_table_add (alive, &cookie_live);
+  fn = ldd_flows_open (t, &late, 3, &created);
+  g_assert_cmpuint (ldd_flows_open_count (t), ==, 5);
+  g_assert_cmpuint (ldd_flows_open_in_cgroup (t, 7), ==, 5);
+
+  closed = ldd_flows_reap (t, alive, below, 4);
+  g_assert_cmpuint (closed->len, ==, 3);
+  g_assert_true (g_ptr_array_find (closed, fx, NULL));
+  g_assert_true (g_ptr_array_find (closed, fm1, NULL) && g_ptr_array_find (closed, fm2, NULL));
+  g_assert_true (fx->closed && fm1->closed && fm2->closed);
+  g_assert_false (fx->failed);
+  g_assert_cmpuint (fx->tx_bytes, ==, 4242);
+  g_assert_cmpint (fx->ended_us, >, 0);
+  g_assert_false (fl->closed);
+  g_assert_false (fn->closed);
+  g_assert_cmpuint (ldd_flows_open_count (t), ==, 2);
+  g_assert_cmpuint (ldd_flows_open_in_cgroup (t, 7), ==, 2);
+  g_assert_false (ldd_flows_has_socket (t, 3));
+  g_assert_false (ldd_flows_has_socket (t, 4));
+  g_assert_cmpuint (ldd_flows_reaped (t), ==, 3);
+  /* still findable as closed, like any closed flow */
+  g_assert_true (ldd_flows_lookup (t, fx->id) == fx);
+  /* reaped once: a second pass finds nothing more */
+  again = ldd_flows_reap (t, alive, below, 5);
+  g_assert_cmpuint (again->len, ==, 0);
+  /* without the cookie of the live one, it goes too; the newer one never */
+  g_hash_table_remove_all (alive);
+  none = ldd_flows_reap (t, alive, below, 6);
+  g_assert_cmpuint (none->len, ==, 1);
+  g_assert_true (none->pdata[0] == fl);
+  g_assert_false (fn->closed);
+  g_assert_cmpuint (ldd_flows_open_count (t), ==, 1);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -290,6 +351,7 @@ main (int argc, char **argv)
   g_test_add_func ("/flows/close-unknown-and-fail", test_close_unknown_and_fail);
   g_test_add_func ("/flows/state-fills-port", test_state_fills_port);
   g_test_add_func ("/flows/close-many-destinations", test_close_many_destinations);
+  g_test_add_func ("/flows/reap-lost", test_reap_lost);
   g_test_add_func ("/blocked/coalescing", test_blocked_coalescing);
   g_test_add_func ("/blocked/inbound-key", test_blocked_inbound_key);
   g_test_add_func ("/blocked/history-bounded", test_blocked_history_bounded);
