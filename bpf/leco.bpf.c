@@ -38,7 +38,6 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
  * quarter of the ring buffer it sizes). */
 const volatile __u64 drop_coalesce_ns = 250000000ULL; /* fold identical drops within this */
 const volatile __u64 wakeup_watermark = 256 * 1024;   /* wake the reader past this much data */
-const volatile bool have_release = true;               /* cgroup/sock_release is attached */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -83,12 +82,11 @@ struct {
 /* connect() in flight, per thread (task storage: no hash churn per call):
  * the destination from sys_enter_connect, for sys_exit_connect. */
 struct pending_connect {
+	__u64 uaddr;                 /* user pointer to the sockaddr */
+	__u32 len;
 	__u32 fd;
-	__u16 family;
-	__u16 port;
 	__u8 active;
 	__u8 _pad[7];
-	__u8 addr[LECO_ADDR_LEN];
 };
 
 struct {
@@ -274,6 +272,28 @@ static __always_inline void emit_close(struct sock *sk, struct leco_sock *st, __
 	emit(&e, false);
 }
 
+/*
+ * TCP keeps its own byte counters, so no hook runs per TCP send or receive:
+ * bytes sent once (retransmissions not counted again) and bytes received in
+ * order, less the sequence number a received FIN takes (SOCK_DONE is set
+ * when the peer's FIN arrived).  Exact for every way of moving data
+ * (read/write, send*, recv*, sendfile, splice, io_uring).  The "calls" of a
+ * TCP socket are its data segments.
+ */
+static __always_inline void tcp_counters(struct sock *sk, struct leco_sock *st)
+{
+	struct tcp_sock *tp = bpf_skc_to_tcp_sock(sk);
+	__u64 fin;
+
+	if (!tp)
+		return;
+	fin = (sk->__sk_common.skc_flags >> bpf_core_enum_value(enum sock_flags, SOCK_DONE)) & 1;
+	st->tx_bytes = tp->bytes_sent - tp->bytes_retrans;
+	st->rx_bytes = tp->bytes_received > fin ? tp->bytes_received - fin : 0;
+	st->tx_calls = tp->data_segs_out;
+	st->rx_calls = tp->data_segs_in;
+}
+
 /* ---- TCP lifecycle ---------------------------------------------------- */
 
 SEC("tp_btf/inet_sock_set_state")
@@ -307,6 +327,9 @@ int BPF_PROG(tcp_state, struct sock *sk, int oldstate, int newstate)
 		st = sock_state(sk, true);
 		if (!st)
 			return 0;
+		/* a socket connected again after a disconnect is a new flow */
+		st->flags &= ~LECO_F_COUNTED;
+		st->tx_bytes = st->rx_bytes = st->tx_calls = st->rx_calls = 0;
 		st->flags |= LECO_F_ANNOUNCED | LECO_F_TCP_SEEN;
 		e.type = LECO_EV_FLOW_OPEN;
 		e.direction = LECO_DIR_OUT;
@@ -334,9 +357,12 @@ int BPF_PROG(tcp_state, struct sock *sk, int oldstate, int newstate)
 	st = bpf_sk_storage_get(&sockets, sk, 0, 0);
 	if (!st || !(st->flags & LECO_F_TCP_SEEN))
 		return 0;
-	/* without sock_release, the end of TCP is where counters are final */
-	if (newstate == TCP_CLOSE && !have_release)
+	if (newstate == TCP_CLOSE) {
+		/* the end of TCP: its counters are final (a reset or a
+		 * timeout may come before the application's close()) */
+		tcp_counters(sk, st);
 		fold_counters(st);
+	}
 	if (newstate == TCP_ESTABLISHED && oldstate == TCP_SYN_SENT) {
 		e.type = LECO_EV_FLOW_STATE;
 		e.direction = LECO_DIR_OUT;
@@ -346,8 +372,6 @@ int BPF_PROG(tcp_state, struct sock *sk, int oldstate, int newstate)
 		e.err = BPF_CORE_READ(sk, sk_err) ?: BPF_CORE_READ(sk, sk_err_soft);
 		st->flags &= ~LECO_F_ANNOUNCED;
 	} else if (newstate == TCP_CLOSE && (st->flags & LECO_F_ANNOUNCED)) {
-		/* closed before the application released it (reset, timeout);
-		 * otherwise sock_release reported it already */
 		emit_close(sk, st, IPPROTO_TCP);
 		return 0;
 	} else {
@@ -426,9 +450,13 @@ static __always_inline void count_io(struct sock *sk, int len, bool tx)
 	__u8 protocol;
 
 	/* the hot path: direct (BTF) reads, socket-local storage, two adds;
-	 * per-cgroup totals are folded in at close, not here */
+	 * per-cgroup totals are folded in at close, not here.  TCP counts
+	 * itself (tcp_counters): nothing to do for it. */
 	family = sk->__sk_common.skc_family;
 	if (family != AF_INET && family != AF_INET6)
+		return;
+	protocol = sk->sk_protocol;
+	if (protocol == IPPROTO_TCP)
 		return;
 	st = sock_state(sk, true);
 	if (!st)
@@ -440,11 +468,6 @@ static __always_inline void count_io(struct sock *sk, int len, bool tx)
 		__sync_fetch_and_add(&st->rx_bytes, len);
 		__sync_fetch_and_add(&st->rx_calls, 1);
 	}
-	if (st->flags & LECO_F_TCP_SEEN)
-		return;
-	protocol = sk->sk_protocol;
-	if (protocol == IPPROTO_TCP)
-		return;
 	/* raw and ICMP sockets: each new sendto() destination */
 	if (tx && protocol != IPPROTO_UDP && protocol != IPPROTO_UDPLITE &&
 	    announce_sendto(sk, st, family, protocol))
@@ -611,15 +634,15 @@ int sock_release(struct bpf_sock *ctx)
 	struct leco_event e = {};
 	struct leco_sock *st;
 
+	/* TCP ends in tcp_state, when the protocol is done with the socket */
+	if (ctx->protocol == IPPROTO_TCP)
+		return 1;
 	st = bpf_sk_storage_get(&sockets, ctx, 0, 0);
 	if (!st)
 		return 1;
 	/* no more send or receive calls: the counters are final */
 	fold_counters(st);
 	if (!(st->flags & LECO_F_ANNOUNCED))
-		return 1;
-	/* a connect abandoned in SYN_SENT is reported as failed by tcp_state */
-	if (ctx->protocol == IPPROTO_TCP && ctx->state == TCP_SYN_SENT)
 		return 1;
 	st->flags &= ~LECO_F_ANNOUNCED;
 	e.type = LECO_EV_FLOW_CLOSE;
@@ -653,36 +676,18 @@ int sock_release(struct bpf_sock *ctx)
 SEC("tracepoint/syscalls/sys_enter_connect")
 int connect_enter(struct trace_event_raw_sys_enter *ctx)
 {
-	const void *uaddr = (const void *)ctx->args[1];
 	struct pending_connect *pc;
-	__u16 family;
 
-	if (!uaddr || bpf_probe_read_user(&family, sizeof(family), uaddr) ||
-	    (family != AF_INET && family != AF_INET6))
-		return 0;
+	/* every connect() passes here: keep only where the address is; it is
+	 * read at the exit, and only when the call was denied */
 	pc = bpf_task_storage_get(&connects, bpf_get_current_task_btf(), 0,
 				  BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!pc)
 		return 0;
-	pc->active = 0;
+	pc->uaddr = ctx->args[1];
+	pc->len = ctx->args[2];
 	pc->fd = ctx->args[0];
-	pc->family = family;
-	if (family == AF_INET) {
-		struct sockaddr_in sin;
-
-		if (bpf_probe_read_user(&sin, sizeof(sin), uaddr))
-			return 0;
-		pc->port = bpf_ntohs(sin.sin_port);
-		__builtin_memcpy(pc->addr, &sin.sin_addr, 4);
-	} else {
-		struct sockaddr_in6 sin6;
-
-		if (bpf_probe_read_user(&sin6, sizeof(sin6), uaddr))
-			return 0;
-		pc->port = bpf_ntohs(sin6.sin6_port);
-		__builtin_memcpy(pc->addr, &sin6.sin6_addr, 16);
-	}
-	pc->active = 1;
+	pc->active = pc->uaddr != 0;
 	return 0;
 }
 
@@ -708,6 +713,8 @@ int connect_exit(struct trace_event_raw_sys_exit *ctx)
 	struct pending_connect *pc;
 	struct leco_event e = {};
 	long ret = ctx->ret;
+	const void *uaddr;
+	__u16 family;
 	struct sock *sk;
 
 	pc = bpf_task_storage_get(&connects, bpf_get_current_task_btf(), 0, 0);
@@ -717,13 +724,31 @@ int connect_exit(struct trace_event_raw_sys_exit *ctx)
 	if (ret != -EPERM && ret != -EACCES)
 		return 0;
 
+	/* the caller's sockaddr, still where it was during the call */
+	uaddr = (const void *)pc->uaddr;
+	if (bpf_probe_read_user(&family, sizeof(family), uaddr))
+		return 0;
+	if (family == AF_INET) {
+		struct sockaddr_in sin;
+
+		if (pc->len < sizeof(sin) || bpf_probe_read_user(&sin, sizeof(sin), uaddr))
+			return 0;
+		e.remote_port = bpf_ntohs(sin.sin_port);
+		__builtin_memcpy(e.remote_addr, &sin.sin_addr, 4);
+	} else if (family == AF_INET6) {
+		struct sockaddr_in6 sin6;
+
+		if (pc->len < sizeof(sin6) || bpf_probe_read_user(&sin6, sizeof(sin6), uaddr))
+			return 0;
+		e.remote_port = bpf_ntohs(sin6.sin6_port);
+		__builtin_memcpy(e.remote_addr, &sin6.sin6_addr, 16);
+		e.flags |= LECO_F_V6;
+	} else {
+		return 0;
+	}
 	e.type = LECO_EV_DENIED;
 	e.direction = LECO_DIR_OUT;
-	e.family = pc->family;
-	e.remote_port = pc->port;
-	__builtin_memcpy(e.remote_addr, pc->addr, sizeof(e.remote_addr));
-	if (pc->family == AF_INET6)
-		e.flags |= LECO_F_V6;
+	e.family = family;
 	sk = fd_sock(pc->fd);
 	if (sk) {
 		e.protocol = BPF_CORE_READ(sk, sk_protocol);
@@ -958,6 +983,10 @@ int dump_sockets(struct bpf_iter__bpf_sk_storage_map *ctx)
 	if (!sk || !st)
 		return 0;
 	__builtin_memcpy(&rec.s, st, sizeof(rec.s));
+	rec.protocol = sk->sk_protocol;
+	/* a live TCP socket's counters are TCP's own, up to this moment */
+	if (rec.protocol == IPPROTO_TCP && !(st->flags & LECO_F_COUNTED))
+		tcp_counters(sk, &rec.s);
 	sk_tuple(sk, &e);
 	__builtin_memcpy(rec.local_addr, e.local_addr, sizeof(rec.local_addr));
 	__builtin_memcpy(rec.remote_addr, e.remote_addr, sizeof(rec.remote_addr));
@@ -965,7 +994,6 @@ int dump_sockets(struct bpf_iter__bpf_sk_storage_map *ctx)
 	rec.remote_port = e.remote_port;
 	rec.family = e.family;
 	rec.netns = e.netns;
-	rec.protocol = BPF_CORE_READ(sk, sk_protocol);
 	rec.state = BPF_CORE_READ(sk, __sk_common.skc_state);
 	bpf_seq_write(ctx->meta->seq, &rec, sizeof(rec));
 	return 0;

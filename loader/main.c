@@ -544,8 +544,6 @@ static int do_load(const struct loader_opts *o)
 	bpf_map__set_max_entries(L.skel->maps.events, o->ringbuf_size);
 	/* routine events wake the reader once a quarter of the ring is used */
 	L.skel->rodata->wakeup_watermark = o->ringbuf_size / 4;
-	/* where counters are final: sock_release, else the end of TCP */
-	L.skel->rodata->have_release = leco_hooks[LECO_HOOK_CG_SOCK_RELEASE].available;
 	for (int i = 0; i < LECO_HOOK_MAX; i++) {
 		struct bpf_program *p = bpf_object__find_program_by_name(L.skel->obj, leco_hooks[i].prog);
 

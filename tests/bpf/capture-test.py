@@ -308,12 +308,11 @@ def case_tcp_v6(h):
     tcp_transfer(h, True)
 
 
-# Send method -> receive method used on the other side.  Reads through
-# splice() are not counted (tcp_splice_read bypasses sock_recvmsg and its
-# sock_recv_length tracepoint, docs/architecture.md), so splice is sent with
-# splice and read with read().
+# Send method -> receive method used on the other side.  TCP is counted
+# from its own counters, so every way of moving data is exact, splice()
+# reads (which bypass sock_recvmsg) included.
 METHODS = [("write", "read"), ("send", "recv"), ("sendmsg", "recvmsg"), ("sendmmsg", "recvmmsg"),
-           ("sendfile", "read"), ("splice", "read"), ("io_uring", "io_uring")]
+           ("sendfile", "read"), ("splice", "splice"), ("io_uring", "io_uring")]
 
 
 def case_byte_methods(h):
