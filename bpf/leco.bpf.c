@@ -103,20 +103,6 @@ struct {
 	__type(value, struct leco_meta);
 } meta SEC(".maps");
 
-/* sendto() destination of the current thread, for raw and ICMP sockets,
- * whose sends have no cgroup sendmsg hook. */
-struct sendto_stash {
-	__u64 addr;                  /* user pointer to the sockaddr */
-	__u32 len;
-	__u32 _pad;
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, struct sendto_stash);
-} sendto_args SEC(".maps");
 
 static __always_inline void stat_inc(__u32 idx)
 {
@@ -390,37 +376,87 @@ out:
 /* ---- Traffic counters --------------------------------------------------- */
 
 /*
+ * Where the send system call the current thread is in sends to, from the
+ * user registers the kernel saved at its entry: sendto(fd, buf, len, flags,
+ * addr, addrlen), or sendmsg(fd, msg, flags) and msg->msg_name.  No hook on
+ * every sendto() of the machine (a connected UDP send() is one too) for the
+ * few sends that need it.  Other calls (sendmmsg, io_uring, 32-bit compat
+ * tasks) name no address here.
+ */
+#if defined(__TARGET_ARCH_x86)
+#define LECO_NR_SENDTO 44
+#define LECO_NR_SENDMSG 46
+#elif defined(__TARGET_ARCH_arm64)
+#define LECO_NR_SENDTO 206
+#define LECO_NR_SENDMSG 211
+#endif
+
+static __always_inline bool syscall_dest(__u64 *uaddr, __u32 *len)
+{
+#ifdef LECO_NR_SENDTO
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	__u64 nr, msg, addr, addrlen;
+
+#if defined(__TARGET_ARCH_x86)
+	nr = BPF_CORE_READ(regs, orig_ax);
+	msg = BPF_CORE_READ(regs, si);
+	addr = BPF_CORE_READ(regs, r8);
+	addrlen = BPF_CORE_READ(regs, r9);
+#else
+	nr = (__u64)BPF_CORE_READ(regs, syscallno);
+	msg = BPF_CORE_READ(regs, regs[1]);
+	addr = BPF_CORE_READ(regs, regs[4]);
+	addrlen = BPF_CORE_READ(regs, regs[5]);
+#endif
+	if (nr == LECO_NR_SENDTO) {
+		*uaddr = addr;
+		*len = addrlen;
+		return addr != 0;
+	}
+	if (nr == LECO_NR_SENDMSG) {
+		struct {
+			__u64 name;
+			__u32 namelen;
+		} hdr;
+
+		if (bpf_probe_read_user(&hdr, sizeof(hdr), (void *)msg))
+			return false;
+		*uaddr = hdr.name;
+		*len = hdr.namelen;
+		return hdr.name != 0;
+	}
+#endif
+	return false;
+}
+
+/*
  * An unconnected raw or ICMP socket just sent to the address its thread
- * passed to sendto(): announce each new destination once.  Returns true
- * when the send had a stashed destination.
+ * passed to sendto() or sendmsg(): announce each new destination once.
+ * Returns true when the send named a destination.
  */
 static __always_inline bool announce_sendto(struct sock *sk, struct leco_sock *st, __u16 family,
 					    __u8 protocol)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
 	struct leco_dest_key key = {};
 	struct leco_event e = {};
-	struct sendto_stash *ss;
 	__u64 uaddr, now;
+	__u32 len;
 
-	ss = bpf_task_storage_get(&sendto_args, task, 0, 0);
-	if (!ss || !ss->addr)
+	if (!syscall_dest(&uaddr, &len))
 		return false;
-	uaddr = ss->addr;
-	ss->addr = 0;
 	key.cookie = st->cookie;
 	key.family = family;
 	if (family == AF_INET) {
 		struct sockaddr_in sin;
 
-		if (ss->len < sizeof(sin) || bpf_probe_read_user(&sin, sizeof(sin), (void *)uaddr) ||
+		if (len < sizeof(sin) || bpf_probe_read_user(&sin, sizeof(sin), (void *)uaddr) ||
 		    sin.sin_family != AF_INET)
 			return true;
 		__builtin_memcpy(key.remote_addr, &sin.sin_addr, 4);
 	} else {
 		struct sockaddr_in6 sin6;
 
-		if (ss->len < sizeof(sin6) || bpf_probe_read_user(&sin6, sizeof(sin6), (void *)uaddr) ||
+		if (len < sizeof(sin6) || bpf_probe_read_user(&sin6, sizeof(sin6), (void *)uaddr) ||
 		    sin6.sin6_family != AF_INET6)
 			return true;
 		__builtin_memcpy(key.remote_addr, &sin6.sin6_addr, 16);
@@ -770,22 +806,6 @@ int connect_exit(struct trace_event_raw_sys_exit *ctx)
 	cgroup_add(e.cgroup_id, 0, 0, 0, 0, 0, 1);
 	stat_inc(LECO_STAT_DENIED);
 	emit(&e, true);
-	return 0;
-}
-
-SEC("tracepoint/syscalls/sys_enter_sendto")
-int sendto_enter(struct trace_event_raw_sys_enter *ctx)
-{
-	struct sendto_stash *ss;
-
-	if (!ctx->args[4])
-		return 0; /* no destination: connected send() */
-	ss = bpf_task_storage_get(&sendto_args, bpf_get_current_task_btf(), 0,
-				  BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (ss) {
-		ss->addr = ctx->args[4];
-		ss->len = ctx->args[5];
-	}
 	return 0;
 }
 

@@ -55,7 +55,6 @@ enum leco_hook {
 	LECO_HOOK_SEND_LENGTH,       /* tp_btf/sock_send_length (6.3+) */
 	LECO_HOOK_RECV_LENGTH,       /* tp_btf/sock_recv_length (6.3+) */
 	LECO_HOOK_ITER_SOCKETS,      /* iter/bpf_sk_storage_map: live per-socket counters */
-	LECO_HOOK_SENDTO_ENTER,      /* tracepoint/syscalls/sys_enter_sendto: raw/ICMP destinations */
 	LECO_HOOK_MAX,
 };
 

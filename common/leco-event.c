@@ -149,7 +149,6 @@ const char *leco_hook_name(unsigned hook)
 		[LECO_HOOK_SEND_LENGTH] = "sock-send-length",
 		[LECO_HOOK_RECV_LENGTH] = "sock-recv-length",
 		[LECO_HOOK_ITER_SOCKETS] = "socket-iterator",
-		[LECO_HOOK_SENDTO_ENTER] = "sendto-enter",
 	};
 	return hook < LECO_HOOK_MAX ? names[hook] : "unknown";
 }

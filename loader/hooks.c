@@ -27,7 +27,6 @@ struct hook leco_hooks[LECO_HOOK_MAX] = {
 	{ LECO_HOOK_SEND_LENGTH, "send_length", HOOK_TP_BTF, "sock_send_length", false },
 	{ LECO_HOOK_RECV_LENGTH, "recv_length", HOOK_TP_BTF, "sock_recv_length", false },
 	{ LECO_HOOK_ITER_SOCKETS, "dump_sockets", HOOK_ITER, "bpf_sk_storage_map", false },
-	{ LECO_HOOK_SENDTO_ENTER, "sendto_enter", HOOK_TRACEPOINT, "syscalls/sys_enter_sendto", false },
 };
 
 const char *hook_kind_name(enum hook_kind kind)

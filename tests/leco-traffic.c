@@ -33,8 +33,10 @@
  *                ICMP echo over a ping socket (SOCK_DGRAM, IPPROTO_ICMP[V6]),
  *                falling back to SOCK_RAW if ping_group_range forbids it.
  *   raw-send     --to ADDR [--proto P] [--count N] [--size S] [--connected]
+ *                [--sendmsg]
  *                SOCK_RAW packets of protocol P (default 253) with S bytes of
- *                payload each.
+ *                payload each; unconnected with sendto(), or sendmsg() and
+ *                msg_name with --sendmsg.
  *   connect-only --connect ADDR PORT [--proto tcp|udp] [--nonblock-wait-ms W]
  *                [--bind-port P]
  *                One connect(); the result is reported as errno=NAME and the
@@ -815,6 +817,7 @@ enum {
         OPT_DURATION = 1U << 17,
         OPT_PORTS = 1U << 18,
         OPT_RATE = 1U << 19,
+        OPT_SENDMSG = 1U << 20,
         OPT_GLOBAL = OPT_TIMEOUT | OPT_WAIT_FILE | OPT_COMM | OPT_CGROUP,
         OPT_ADDRESS = OPT_LISTEN | OPT_CONNECT | OPT_TO,
 };
@@ -839,6 +842,7 @@ struct options {
         uint64_t rate;
         int proto;
         bool connected;
+        bool use_sendmsg;
         unsigned timeout_ms;
         const char *wait_file;
         const char *comm;
@@ -872,6 +876,7 @@ static const struct option_desc option_descs[] = {
         { "--count",            OPT_COUNT,         1 },
         { "--size",             OPT_SIZE,          1 },
         { "--connected",        OPT_CONNECTED,     0 },
+        { "--sendmsg",          OPT_SENDMSG,       0 },
         { "--proto",            OPT_PROTO,         1 },
         { "--nonblock-wait-ms", OPT_NONBLOCK_WAIT, 1 },
         { "--timeout-ms",       OPT_TIMEOUT,       1 },
@@ -1622,10 +1627,19 @@ static int run_raw_send(const struct options *o, struct report *rep) {
         for (uint64_t i = 0; i < o->count; i++) {
                 ssize_t n;
 
-                if (o->connected)
+                if (o->connected) {
                         n = send(fd, buf, o->size, MSG_NOSIGNAL);
-                else
+                } else if (o->use_sendmsg) {
+                        struct iovec iov = { .iov_base = buf, .iov_len = o->size };
+                        struct msghdr msg = {
+                                .msg_name = (void *) &ep->addr, .msg_namelen = ep->len,
+                                .msg_iov = &iov, .msg_iovlen = 1,
+                        };
+
+                        n = sendmsg(fd, &msg, MSG_NOSIGNAL);
+                } else {
                         n = sendto(fd, buf, o->size, MSG_NOSIGNAL, (const struct sockaddr *) &ep->addr, ep->len);
+                }
                 if (n < 0) {
                         r = log_errno(-errno, "sending raw packet %" PRIu64 " failed", i + 1);
                         goto out;
@@ -1822,7 +1836,7 @@ static const struct mode modes[] = {
         { "udp-echo", run_udp_echo, OPT_LISTEN | OPT_COUNT, OPT_LISTEN, 1, true },
         { "ping", run_ping, OPT_TO | OPT_COUNT | OPT_SIZE | OPT_CONNECTED, OPT_TO, 1, false },
         { "raw-send", run_raw_send,
-          OPT_TO | OPT_PROTO | OPT_COUNT | OPT_SIZE | OPT_CONNECTED, OPT_TO, 1, false },
+          OPT_TO | OPT_PROTO | OPT_COUNT | OPT_SIZE | OPT_CONNECTED | OPT_SENDMSG, OPT_TO, 1, false },
         { "connect-only", run_connect_only,
           OPT_CONNECT | OPT_PROTO | OPT_NONBLOCK_WAIT | OPT_BIND_PORT, OPT_CONNECT, 1, true },
         { "short-lived", run_short_lived, OPT_TO | OPT_SIZE, OPT_TO, 1, true },
@@ -1842,7 +1856,7 @@ static void usage(FILE *f) {
               "  udp-send     --to ADDR PORT [--to ADDR PORT ...] [--count N] [--size S] [--connected] [--bind-port P]\n"
               "  udp-echo     --listen ADDR PORT [--count N]\n"
               "  ping         --to ADDR [--count N] [--size S] [--connected]\n"
-              "  raw-send     --to ADDR [--proto P] [--count N] [--size S] [--connected]\n"
+              "  raw-send     --to ADDR [--proto P] [--count N] [--size S] [--connected] [--sendmsg]\n"
               "  connect-only --connect ADDR PORT [--proto tcp|udp] [--nonblock-wait-ms W] [--bind-port P]\n"
               "  short-lived  --to ADDR PORT [--size S]\n"
               "  udp-flood    --to ADDR PORT --count N [--size S] [--connected]\n"
@@ -1922,6 +1936,9 @@ static int parse_one(struct options *o, const struct option_desc *d, char **args
                 return parse_number(d->name, args[0], 0, MAX_DGRAM_SIZE - ICMP_ECHO_HDR_LEN, &o->size);
         case OPT_CONNECTED:
                 o->connected = true;
+                return 0;
+        case OPT_SENDMSG:
+                o->use_sendmsg = true;
                 return 0;
         case OPT_PROTO:
                 return parse_proto(o, args[0]);

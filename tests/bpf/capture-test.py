@@ -367,11 +367,14 @@ def case_udp_icmp_raw(h):
     raw = h.start(a, cg, "raw-send", "--to", B4, "--connected", "--count", "3", "--size", "40",
                   "--comm", "leco-raw")
     raw.wait()
-    # unconnected: destinations from sendto() (ping(8) and traceroute(8) work this way)
+    # unconnected: destinations from sendto() (ping(8) and traceroute(8) work
+    # this way) and from sendmsg()'s msg_name
     up = h.start(a, cg, "ping", "--to", B4, "--count", "2", "--comm", "leco-uping")
     up.wait()
     ur = h.start(a, cg, "raw-send", "--to", B6, "--count", "2", "--size", "40", "--comm", "leco-uraw")
     ur.wait()
+    um = h.start(a, cg, "raw-send", "--to", B4, "--sendmsg", "--count", "3", "--size", "24", "--comm", "leco-mraw")
+    um.wait()
     echo.kill()
     ev = h.events(rd)
 
@@ -398,6 +401,10 @@ def case_udp_icmp_raw(h):
     r = one(ev, "unconnected raw ip", type="open", proto="ip-253", pid=ur.pid, remote=B6, comm="leco-uraw")
     cl = one(ev, "unconnected raw close", type="close", cookie=r["cookie"])
     check(cl["tx"] == "80" and cl["txc"] == "2", f"raw counters: {cl}")
+    r = one(ev, "unconnected raw ip by sendmsg", type="open", proto="ip-253", pid=um.pid, remote=B4,
+            comm="leco-mraw")
+    cl = one(ev, "sendmsg raw close", type="close", cookie=r["cookie"])
+    check(cl["tx"] == "72" and cl["txc"] == "3", f"sendmsg raw counters: {cl}")
 
 
 def case_short_lived(h):
