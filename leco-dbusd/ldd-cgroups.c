@@ -26,6 +26,9 @@ struct _LddCgroups {
   GHashTable *by_id;        /* guint64* -> LddCgroupInfo* */
   gint64 last_scan_us;
   guint64 max_id;           /* highest id the last scan saw */
+  guint64 settled_id;       /* highest id the scan before it saw */
+  gboolean complete;        /* the last two scans walked the whole tree */
+  gboolean walk_complete;   /* the walk in progress has, so far */
   guint min_rescan_ms;
   guint64 scans;
 };
@@ -108,13 +111,20 @@ walk (LddCgroups *self, GHashTable *table, int dirfd, GString *path, guint depth
   int fd;
 
   if (depth > MAX_DEPTH || g_hash_table_size (table) >= MAX_CGROUPS)
-    return;
+    {
+      self->walk_complete = FALSE;
+      return;
+    }
   fd = dup (dirfd);
   if (fd < 0)
-    return;
+    {
+      self->walk_complete = FALSE;
+      return;
+    }
   d = fdopendir (fd);
   if (!d)
     {
+      self->walk_complete = FALSE;
       close (fd);
       return;
     }
@@ -128,7 +138,13 @@ walk (LddCgroups *self, GHashTable *table, int dirfd, GString *path, guint depth
         continue;
       sub = openat (dirfd, de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
       if (sub < 0)
-        continue; /* removed meanwhile, or not ours to read */
+        {
+          /* removed meanwhile, or not ours to read: then what is below it
+           * is unknown, not gone */
+          if (errno != ENOENT)
+            self->walk_complete = FALSE;
+          continue;
+        }
       if (fstat (sub, &st) == 0)
         {
           if (len > 1)
@@ -152,16 +168,21 @@ ldd_cgroups_rescan (LddCgroups *self)
 {
   g_autoptr (GHashTable) table = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL, info_free);
   g_autoptr (GString) path = g_string_new ("/");
+  gboolean was_complete = self->walk_complete && self->scans > 0;
   struct stat st;
   int fd;
 
   self->last_scan_us = g_get_monotonic_time ();
   self->scans++;
+  self->settled_id = self->max_id;
   self->max_id = 0;
+  self->walk_complete = TRUE;
   fd = open (self->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0)
     {
       g_warning ("cannot open the cgroup2 root \"%s\": %s, ignoring", self->root, g_strerror (errno));
+      self->walk_complete = FALSE;
+      self->complete = FALSE;
       return;
     }
   if (fstat (fd, &st) == 0)
@@ -169,7 +190,11 @@ ldd_cgroups_rescan (LddCgroups *self)
   walk (self, table, fd, path, 0);
   close (fd);
   if (g_hash_table_size (table) >= MAX_CGROUPS)
-    g_warning ("more than %d cgroups, the rest stay unnamed", MAX_CGROUPS);
+    {
+      g_warning ("more than %d cgroups, the rest stay unnamed", MAX_CGROUPS);
+      self->walk_complete = FALSE;
+    }
+  self->complete = was_complete && self->walk_complete;
   /* entries of removed cgroups go with the old table */
   g_hash_table_unref (self->by_id);
   self->by_id = g_steal_pointer (&table);
@@ -193,6 +218,26 @@ ldd_cgroups_lookup (LddCgroups *self, guint64 id)
     return NULL;
   ldd_cgroups_rescan (self);
   return g_hash_table_lookup (self->by_id, &id);
+}
+
+gboolean
+ldd_cgroups_is_gone (LddCgroups *self, guint64 id)
+{
+  /* kernfs hands out ids in increasing order.  An id the scan before the
+   * last had reached (settled_id) belongs to a cgroup that existed by the
+   * end of that scan; if the last scan, which began after it, did not find
+   * it, it was removed.  (An id only the last scan reached may belong to a
+   * cgroup made while it walked, behind it: not yet known either way.)
+   * Both walks must have seen the whole tree: below a directory we could
+   * not read, nothing is known. */
+  return self->complete && id != 0 && id <= self->settled_id && !g_hash_table_contains (self->by_id, &id);
+}
+
+void
+ldd_cgroups_refresh (LddCgroups *self, guint max_age_ms)
+{
+  if (g_get_monotonic_time () - self->last_scan_us >= (gint64) max_age_ms * 1000)
+    ldd_cgroups_rescan (self);
 }
 
 guint

@@ -34,6 +34,9 @@
 #define EXE_CACHE_MAX 4096
 #define EXE_CACHE_US (10 * G_USEC_PER_SEC)
 #define LOG_BURST 20
+/* How stale the cgroup names may get: the traffic tick rescans the tree at
+ * most this often (a removed cgroup's row goes when a scan notices). */
+#define CGROUP_REFRESH_MS 5000
 
 static const GDBusErrorEntry ldd_error_entries[] = {
   { LDD_ERROR_NOT_FOUND, "org.leco.Overseer1.Error.NotFound" },
@@ -760,6 +763,17 @@ read_totals (LddDaemon *self, GArray *totals, GError **error)
 
 /* ---- traffic ------------------------------------------------------------ */
 
+/* A removed cgroup keeps its counters in the kernel's map until the LRU
+ * needs the room (16,384 cgroups): without a name, of no use to anyone, and
+ * with a churn of transient scopes (every app launch, every systemd-run)
+ * they would pile up in every ListTraffic.  Its row goes once the cgroup
+ * scan notices the removal, unless a socket of it is still open. */
+static gboolean
+gone (LddDaemon *self, guint64 cgroup_id, guint connections)
+{
+  return connections == 0 && ldd_cgroups_is_gone (self->cgroups, cgroup_id);
+}
+
 static GVariant *
 traffic_dict (LddDaemon *self, guint64 id, const TrafficRow *row)
 {
@@ -808,6 +822,7 @@ ldd_daemon_traffic_tick (LddDaemon *self)
     update_properties (self);
   if (self->churn >= CHURN_TRIM)
     trim_memory (self);
+  ldd_cgroups_refresh (self->cgroups, CGROUP_REFRESH_MS);
   if (!read_totals (self, totals, &error))
     {
       g_warning ("%s, ignoring", error->message);
@@ -824,6 +839,8 @@ ldd_daemon_traffic_tick (LddDaemon *self)
         .connections = ldd_flows_open_in_cgroup (self->flows, t->cgroup_id),
       };
 
+      if (gone (self, t->cgroup_id, row.connections))
+        continue;
       g_hash_table_add (seen, (gpointer) &t->cgroup_id);
       /* a cgroup new since the last tick moved all its bytes within it */
       if (dt > 0)
@@ -1084,6 +1101,8 @@ handle_list_traffic (LecoOverseer1 *object, GDBusMethodInvocation *inv, LddDaemo
         .rx_rate = last ? last->rx_rate : 0, .tx_rate = last ? last->tx_rate : 0,
       };
 
+      if (gone (self, t->cgroup_id, row.connections))
+        continue;
       g_variant_builder_add_value (&out, traffic_dict (self, t->cgroup_id, &row));
     }
   leco_overseer1_complete_list_traffic (object, inv, g_variant_builder_end (&out));
