@@ -89,6 +89,7 @@ struct _LddDaemon {
   /* work since the last tick that left freed memory behind */
   guint churn;
   gint64 reap_logged_us;
+  gboolean events_started;
 };
 
 /* Bursts (thousands of signals, a listing of every flow) free what they
@@ -1158,9 +1159,17 @@ ldd_daemon_start (LddDaemon *self, GDBusConnection *bus, GError **error)
       self->exported = TRUE;
     }
   update_properties (self);
+  return TRUE;
+}
+
+void
+ldd_daemon_start_events (LddDaemon *self)
+{
+  if (self->events_started)
+    return;
+  self->events_started = TRUE;
   ldd_source_start (self->source, self->config->drain_interval_ms, drain_max_ms (self),
                     on_event, self);
   ldd_daemon_traffic_tick (self);
   self->traffic_timer = g_timeout_add (self->config->update_interval_ms, on_traffic_timer, self);
-  return TRUE;
 }

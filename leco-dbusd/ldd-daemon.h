@@ -31,8 +31,16 @@ LddDaemon *ldd_daemon_new (LddConfig *config, LddSource *source, LddCgroups *cgr
 void ldd_daemon_free (LddDaemon *self);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (LddDaemon, ldd_daemon_free)
 
-/* Export the object on the connection and start consuming events. */
+/* Export the object on the connection (NULL: none); events wait for
+ * ldd_daemon_start_events(). */
 gboolean ldd_daemon_start (LddDaemon *self, GDBusConnection *bus, GError **error);
+/* Start consuming kernel events and the traffic timer.  Call it once the
+ * bus name is owned: what the daemon reads from the ring buffer is gone from
+ * it, and a signal sent before the name is ours reaches none of the clients
+ * that listen to the name (the attempts blocked while the daemon was down
+ * would be announced to no one; an instance that cannot own the name would
+ * take events from the one that does). */
+void ldd_daemon_start_events (LddDaemon *self);
 void ldd_daemon_stop (LddDaemon *self);
 
 /* Validate ListConnections' filter (a{sv}): known keys, right types.  FALSE

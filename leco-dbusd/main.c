@@ -21,6 +21,7 @@
 
 typedef struct {
   GMainLoop *loop;
+  LddDaemon *daemon;
   int exit_code;
   gboolean acquired;
 } App;
@@ -42,6 +43,8 @@ on_name_acquired (GDBusConnection *bus, const char *name, gpointer user_data)
 
   app->acquired = TRUE;
   g_debug ("owning %s", name);
+  /* now the signals reach the clients that listen to the name */
+  ldd_daemon_start_events (app->daemon);
   sd_notify (0, "READY=1\nSTATUS=Watching connections");
 }
 
@@ -180,6 +183,7 @@ main (int argc, char **argv)
 
   loop = g_main_loop_new (NULL, FALSE);
   app.loop = loop;
+  app.daemon = daemon;
   g_unix_signal_add (SIGTERM, on_signal, &app);
   g_unix_signal_add (SIGINT, on_signal, &app);
   owner = g_bus_own_name_on_connection (bus, LDD_BUS_NAME, G_BUS_NAME_OWNER_FLAGS_DO_NOT_QUEUE,

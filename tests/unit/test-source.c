@@ -8,20 +8,24 @@
  * /sys/fs/bpf); skipped otherwise.  The maps are pinned, as leco-ebpf-load
  * pins them, in /sys/fs/bpf/leco-test-unit-source-PID, removed at the end.
  * The records come from a socket filter program that submits one event per
- * run, run N times by BPF_PROG_TEST_RUN.
+ * run, run N times by BPF_PROG_TEST_RUN.  Also: the daemon takes no event
+ * before it is told to (it owns its bus name then).
  */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
 #include <glib.h>
+#include <glib/gstdio.h>
 #include <linux/bpf.h>
 
+#include "ldd-daemon.h"
 #include "ldd-source.h"
 
 #define BPF_FS_MAGIC_ 0xcafe4a11
@@ -112,60 +116,102 @@ on_idle (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-static void
-test_drain_budget (void)
+typedef struct {
+  int fds[5];
+  int prog;
+} Kernel;
+
+/* The daemon's maps, pinned, and the producer; FALSE (the test skipped)
+ * where this process may not. */
+static gboolean
+kernel_setup (Kernel *k, guint rb_size)
 {
-  const guint budget = LDD_SOURCE_DRAIN_BUDGET, total = 8 * LDD_SOURCE_DRAIN_BUDGET + 100;
   struct leco_meta meta = { .abi_version = LECO_ABI_VERSION, .build_id = "unit-test" };
-  g_autoptr (GError) error = NULL;
-  g_autoptr (LddSource) src = NULL;
-  int fds[5], prog, r;
-  Count c = { 0 };
   struct statfs sfs;
   __u32 zero = 0;
-  guint rounds = 0;
+  int r;
 
   if (geteuid () != 0 || statfs ("/sys/fs/bpf", &sfs) < 0 || sfs.f_type != BPF_FS_MAGIC_)
     {
       g_test_skip ("needs root and bpffs at /sys/fs/bpf");
-      return;
+      return FALSE;
     }
-  fds[0] = bpf_map_create (BPF_MAP_TYPE_RINGBUF, "events", 0, 0, 4 << 20, NULL);
-  if (fds[0] < 0)
+  k->fds[0] = bpf_map_create (BPF_MAP_TYPE_RINGBUF, "events", 0, 0, rb_size, NULL);
+  if (k->fds[0] < 0)
     {
       g_autofree char *why = g_strdup_printf ("cannot create a BPF ring buffer: %s", g_strerror (errno));
 
       g_test_skip (why);
-      return;
+      return FALSE;
     }
-  fds[1] = bpf_map_create (BPF_MAP_TYPE_ARRAY, "meta", 4, sizeof (struct leco_meta), 1, NULL);
-  fds[2] = bpf_map_create (BPF_MAP_TYPE_PERCPU_ARRAY, "stats", 4, 8, LECO_STAT_MAX, NULL);
-  fds[3] = bpf_map_create (BPF_MAP_TYPE_LRU_PERCPU_HASH, "cgroup_stats", 8, sizeof (struct leco_cgroup_stats), 16,
-                           NULL);
-  fds[4] = bpf_map_create (BPF_MAP_TYPE_LRU_HASH, "dests", sizeof (struct leco_dest_key), 8, 16, NULL);
-  for (guint i = 1; i < G_N_ELEMENTS (fds); i++)
-    g_assert_cmpint (fds[i], >=, 0);
-  g_assert_cmpint (bpf_map_update_elem (fds[1], &zero, &meta, BPF_ANY), ==, 0);
+  k->fds[1] = bpf_map_create (BPF_MAP_TYPE_ARRAY, "meta", 4, sizeof (struct leco_meta), 1, NULL);
+  k->fds[2] = bpf_map_create (BPF_MAP_TYPE_PERCPU_ARRAY, "stats", 4, 8, LECO_STAT_MAX, NULL);
+  k->fds[3] = bpf_map_create (BPF_MAP_TYPE_LRU_PERCPU_HASH, "cgroup_stats", 8, sizeof (struct leco_cgroup_stats),
+                              16, NULL);
+  k->fds[4] = bpf_map_create (BPF_MAP_TYPE_LRU_HASH, "dests", sizeof (struct leco_dest_key), 8, 16, NULL);
+  for (guint i = 1; i < G_N_ELEMENTS (k->fds); i++)
+    g_assert_cmpint (k->fds[i], >=, 0);
+  g_assert_cmpint (bpf_map_update_elem (k->fds[1], &zero, &meta, BPF_ANY), ==, 0);
   g_snprintf (pin_dir, sizeof (pin_dir), "/sys/fs/bpf/leco-test-unit-source-%d", (int) getpid ());
   g_assert_cmpint (mkdir (pin_dir, 0700), ==, 0);
-  for (guint i = 0; i < G_N_ELEMENTS (fds); i++)
+  for (guint i = 0; i < G_N_ELEMENTS (k->fds); i++)
     {
-      r = pin (fds[i], names[i]);
+      r = pin (k->fds[i], names[i]);
       if (r < 0)
         unpin_all ();
       g_assert_cmpint (r, ==, 0);
     }
-  prog = load_producer (fds[0]);
-  if (prog < 0)
+  k->prog = load_producer (k->fds[0]);
+  if (k->prog < 0)
     {
       g_autofree char *why = g_strdup_printf ("cannot load the producer program: %s", g_strerror (errno));
 
       unpin_all ();
       g_test_skip (why);
-      return;
+      return FALSE;
     }
+  return TRUE;
+}
 
-  produce (prog, total);
+static void
+kernel_close (Kernel *k)
+{
+  close (k->prog);
+  for (guint i = 0; i < G_N_ELEMENTS (k->fds); i++)
+    close (k->fds[i]);
+}
+
+/* Records in the ring buffer not consumed yet (producer - consumer
+ * position, read from the map's own pages: nothing is consumed). */
+static gsize
+pending (int rb_fd)
+{
+  long page = sysconf (_SC_PAGESIZE);
+  unsigned long *cons = mmap (NULL, page, PROT_READ, MAP_SHARED, rb_fd, 0);
+  unsigned long *prod = mmap (NULL, page, PROT_READ, MAP_SHARED, rb_fd, page);
+  gsize bytes;
+
+  g_assert_true (cons != MAP_FAILED && prod != MAP_FAILED);
+  bytes = __atomic_load_n (prod, __ATOMIC_ACQUIRE) - __atomic_load_n (cons, __ATOMIC_ACQUIRE);
+  munmap (cons, page);
+  munmap (prod, page);
+  return bytes / (BPF_RINGBUF_HDR_SZ + sizeof (struct leco_event));
+}
+
+static void
+test_drain_budget (void)
+{
+  const guint budget = LDD_SOURCE_DRAIN_BUDGET, total = 8 * LDD_SOURCE_DRAIN_BUDGET + 100;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (LddSource) src = NULL;
+  Count c = { 0 };
+  Kernel k;
+  guint rounds = 0;
+
+  if (!kernel_setup (&k, 4 << 20))
+    return;
+  produce (k.prog, total);
+  g_assert_cmpuint (pending (k.fds[0]), ==, total);
   src = ldd_source_new_from_pins (pin_dir, &error);
   unpin_all ();
   g_assert_no_error (error);
@@ -176,6 +222,7 @@ test_drain_budget (void)
   /* start drains at once, and stops at the budget */
   g_assert_cmpuint (c.events, ==, budget);
   g_assert_true (ldd_source_backlog (src));
+  g_assert_cmpuint (pending (k.fds[0]), ==, total - budget);
   /* an explicit drain takes the next batch, no more */
   g_assert_cmpint (ldd_source_drain (src), ==, (int) budget);
   g_assert_cmpuint (c.events, ==, 2 * budget);
@@ -192,18 +239,57 @@ test_drain_budget (void)
   g_assert_false (ldd_source_backlog (src));
   /* nothing left, nothing read twice */
   g_assert_cmpint (ldd_source_drain (src), ==, 0);
+  g_assert_cmpuint (pending (k.fds[0]), ==, 0);
   g_assert_cmpuint (c.events, ==, total);
   g_assert_cmpuint (ldd_source_events_lost (src), ==, 0);
 
   /* a batch below the budget is read whole */
-  produce (prog, 10);
+  produce (k.prog, 10);
   g_assert_cmpint (ldd_source_drain (src), ==, 10);
   g_assert_false (ldd_source_backlog (src));
   g_assert_cmpuint (c.events, ==, total + 10);
+  kernel_close (&k);
+}
 
-  close (prog);
-  for (guint i = 0; i < G_N_ELEMENTS (fds); i++)
-    close (fds[i]);
+/* The daemon takes nothing from the ring buffer until it is told to start
+ * its events (main.c: once it owns its bus name). */
+static void
+test_daemon_events_wait (void)
+{
+  g_autofree char *root = g_dir_make_tmp ("leco-source-XXXXXX", NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (LddDaemon) daemon = NULL;
+  LddSource *src;
+  LddCgroups *cgroups;
+  Kernel k;
+  guint rounds = 0;
+
+  if (!kernel_setup (&k, 1 << 20))
+    {
+      g_rmdir (root);
+      return;
+    }
+  produce (k.prog, 500);
+  src = ldd_source_new_from_pins (pin_dir, &error);
+  unpin_all ();
+  g_assert_no_error (error);
+  cgroups = ldd_cgroups_new (root, &error);
+  g_assert_no_error (error);
+  daemon = ldd_daemon_new (ldd_config_new_default (), src, cgroups, LDD_LOG_STDERR);
+  g_assert_true (ldd_daemon_start (daemon, NULL, &error));
+  g_assert_no_error (error);
+  while (g_main_context_iteration (NULL, FALSE) && rounds++ < 100)
+    ;
+  g_assert_cmpuint (pending (k.fds[0]), ==, 500);
+  ldd_daemon_start_events (daemon);
+  rounds = 0;
+  while (pending (k.fds[0]) > 0 && rounds++ < 100)
+    g_main_context_iteration (NULL, FALSE);
+  g_assert_cmpuint (pending (k.fds[0]), ==, 0);
+  ldd_daemon_stop (daemon);
+  g_clear_pointer (&daemon, ldd_daemon_free);
+  g_rmdir (root);
+  kernel_close (&k);
 }
 
 int
@@ -211,5 +297,6 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/source/drain-budget", test_drain_budget);
+  g_test_add_func ("/daemon/events-wait-for-start", test_daemon_events_wait);
   return g_test_run ();
 }
