@@ -8,7 +8,10 @@
 #include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
+
+#include <linux/magic.h>
 
 #include <gio/gio.h>
 
@@ -29,6 +32,7 @@ struct _LddCgroups {
   guint64 settled_id;       /* highest id the scan before it saw */
   gboolean complete;        /* the last two scans walked the whole tree */
   gboolean walk_complete;   /* the walk in progress has, so far */
+  gboolean root_failed;     /* said so once; again after it recovered */
   guint min_rescan_ms;
   guint64 scans;
 };
@@ -45,8 +49,10 @@ info_free (gpointer p)
   g_free (info);
 }
 
-LddCgroups *
-ldd_cgroups_new (const char *root, GError **error)
+static gboolean check_root (const char *root, GError **error);
+
+static LddCgroups *
+create (const char *root, gboolean check, GError **error)
 {
   g_autoptr (LddCgroups) self = g_new0 (LddCgroups, 1);
   char buf[4096];
@@ -66,8 +72,22 @@ ldd_cgroups_new (const char *root, GError **error)
       root = buf;
     }
   self->root = g_strdup (root);
+  if (check && !check_root (self->root, error))
+    return NULL;
   ldd_cgroups_rescan (self);
   return g_steal_pointer (&self);
+}
+
+LddCgroups *
+ldd_cgroups_new (const char *root, GError **error)
+{
+  return create (root, FALSE, error);
+}
+
+LddCgroups *
+ldd_cgroups_new_checked (const char *root, GError **error)
+{
+  return create (root, TRUE, error);
 }
 
 void
@@ -180,11 +200,18 @@ ldd_cgroups_rescan (LddCgroups *self)
   fd = open (self->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0)
     {
-      g_warning ("cannot open the cgroup2 root \"%s\": %s, ignoring", self->root, g_strerror (errno));
+      /* rescans come with events, several a second: say it once */
+      if (!self->root_failed)
+        g_warning ("cannot open the cgroup2 root \"%s\": %s; cgroups stay unnamed until it can be read",
+                   self->root, g_strerror (errno));
+      self->root_failed = TRUE;
       self->walk_complete = FALSE;
       self->complete = FALSE;
       return;
     }
+  if (self->root_failed)
+    g_message ("the cgroup2 root \"%s\" can be read again", self->root);
+  self->root_failed = FALSE;
   if (fstat (fd, &st) == 0)
     add (self, table, st.st_ino, "/");
   walk (self, table, fd, path, 0);
@@ -218,6 +245,35 @@ ldd_cgroups_lookup (LddCgroups *self, guint64 id)
     return NULL;
   ldd_cgroups_rescan (self);
   return g_hash_table_lookup (self->by_id, &id);
+}
+
+/* The root can be opened and is a cgroup2 filesystem (not, say, a tmpfs
+ * mounted over the mount point mountinfo names). */
+static gboolean
+check_root (const char *root, GError **error)
+{
+  struct statfs sfs;
+  int fd = open (root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  int r;
+
+  if (fd < 0)
+    {
+      int err = errno;
+
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (err),
+                   "cannot open the cgroup2 mount \"%s\": %s: units cannot be named", root, g_strerror (err));
+      return FALSE;
+    }
+  r = fstatfs (fd, &sfs);
+  close (fd);
+  if (r < 0 || sfs.f_type != CGROUP2_SUPER_MAGIC)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_MOUNTED,
+                   "\"%s\" is not a cgroup2 filesystem (is something mounted over it?): units cannot be named",
+                   root);
+      return FALSE;
+    }
+  return TRUE;
 }
 
 gboolean

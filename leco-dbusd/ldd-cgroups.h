@@ -14,8 +14,12 @@ typedef struct {
 
 typedef struct _LddCgroups LddCgroups;
 
-/* root: the cgroup2 mount, NULL to find it in /proc/self/mountinfo. */
+/* root: the cgroup2 mount, NULL to find it in /proc/self/mountinfo.  Any
+ * directory tree does (tests, fuzzing). */
 LddCgroups *ldd_cgroups_new (const char *root, GError **error);
+/* The same, for the daemon: the root must be a readable cgroup2 filesystem
+ * (not, say, a tmpfs mounted over the mount point mountinfo names). */
+LddCgroups *ldd_cgroups_new_checked (const char *root, GError **error);
 void ldd_cgroups_free (LddCgroups *self);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (LddCgroups, ldd_cgroups_free)
 

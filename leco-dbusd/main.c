@@ -158,7 +158,7 @@ main (int argc, char **argv)
           return EXIT_FAILURE;
         }
     }
-  cgroups = ldd_cgroups_new (cgroup_root, &error);
+  cgroups = ldd_cgroups_new_checked (cgroup_root, &error);
   if (!cgroups)
     {
       g_printerr ("leco-dbusd: %s\n", error->message);

@@ -6,12 +6,14 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <glib.h>
+#include <gio/gio.h>
 #include <glib/gstdio.h>
 
+#include "leco-mount.h"
 #include "ldd-cgroups.h"
 
 static guint64
@@ -124,11 +126,74 @@ test_incomplete_scan_knows_nothing (void)
   rm_tree (root);
 }
 
+/* What the daemon starts with must be a real, readable cgroup2 mount. */
+static void
+test_checked_root (void)
+{
+  g_autofree char *root = g_dir_make_tmp ("leco-cgroups-XXXXXX", NULL);
+  g_autofree char *missing = g_build_filename (root, "missing", NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (LddCgroups) cg = NULL;
+  char mnt[4096];
+
+  cg = ldd_cgroups_new_checked (root, &error);
+  g_assert_null (cg);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_MOUNTED);
+  g_assert_nonnull (strstr (error->message, "is not a cgroup2 filesystem"));
+  g_assert_nonnull (strstr (error->message, root));
+  g_clear_error (&error);
+  cg = ldd_cgroups_new_checked (missing, &error);
+  g_assert_null (cg);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+  g_assert_nonnull (strstr (error->message, "cannot open the cgroup2 mount"));
+  g_clear_error (&error);
+  /* the unchecked constructor takes any tree (tests, fuzzing) */
+  cg = ldd_cgroups_new (root, &error);
+  g_assert_no_error (error);
+  g_clear_pointer (&cg, ldd_cgroups_free);
+  /* and the machine's own cgroup2 mount passes, where there is one */
+  if (leco_find_mount (NULL, "cgroup2", mnt, sizeof (mnt)) == 0)
+    {
+      cg = ldd_cgroups_new_checked (NULL, &error);
+      g_assert_no_error (error);
+      g_assert_nonnull (cg);
+      g_assert_cmpstr (ldd_cgroups_root (cg), ==, mnt);
+    }
+  g_rmdir (root);
+}
+
+/* A root that goes away: one warning, not one per rescan (rescans come
+ * with events, several a second); again after it came back and went. */
+static void
+test_root_gone_warns_once (void)
+{
+  g_autofree char *root = g_dir_make_tmp ("leco-cgroups-XXXXXX", NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (LddCgroups) cg = ldd_cgroups_new (root, &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpint (g_rmdir (root), ==, 0);
+  g_test_expect_message ("leco-cgroups", G_LOG_LEVEL_WARNING, "cannot open the cgroup2 root*");
+  for (int i = 0; i < 5; i++)
+    ldd_cgroups_rescan (cg);
+  g_test_assert_expected_messages ();
+  g_assert_cmpint (g_mkdir (root, 0755), ==, 0);
+  ldd_cgroups_rescan (cg);
+  g_assert_cmpuint (ldd_cgroups_size (cg), ==, 1);
+  g_assert_cmpint (g_rmdir (root), ==, 0);
+  g_test_expect_message ("leco-cgroups", G_LOG_LEVEL_WARNING, "cannot open the cgroup2 root*");
+  ldd_cgroups_rescan (cg);
+  ldd_cgroups_rescan (cg);
+  g_test_assert_expected_messages ();
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/cgroups/removed-go", test_removed_cgroups_go);
   g_test_add_func ("/cgroups/incomplete-scan", test_incomplete_scan_knows_nothing);
+  g_test_add_func ("/cgroups/checked-root", test_checked_root);
+  g_test_add_func ("/cgroups/root-gone-warns-once", test_root_gone_warns_once);
   return g_test_run ();
 }
