@@ -609,20 +609,20 @@ typedef struct {
 
 /* Flows whose close the kernel reported while we were not reading fast
  * enough (EventsLost): the ring buffer had no room for the event, so the
- * flow would stay "open" here for good.  below_id: the next flow id before
- * the kernel's live sockets were read; alive: the cookies of those still
- * announced and not closed.  A socket that closed before that read has its
- * close event in the ring buffer ahead of anything newer: drain it first,
- * and only what is still open then (and only when the drain got to the end)
- * was lost. */
+ * flow would stay "open" here for good, and a table full of them evicts
+ * live ones.  below_id: the next flow id before the kernel's live sockets
+ * were read; alive: the cookies of those still announced and not closed.
+ * A socket that closed before that read has its close event in the ring
+ * buffer ahead of anything newer: drain first, so that those closes carry
+ * their exact counts.  Under a backlog some may still wait behind it; the
+ * flow table remembers reaped sockets and their late close closes nothing
+ * twice (ldd_flows_close). */
 static void
 reap_lost_flows (LddDaemon *self, GHashTable *alive, guint64 below_id)
 {
   g_autoptr (GPtrArray) closed = NULL;
 
   ldd_source_drain (self->source);
-  if (ldd_source_backlog (self->source))
-    return; /* not all read yet: another time */
   closed = ldd_flows_reap (self->flows, alive, below_id, g_get_monotonic_time ());
   if (closed->len == 0)
     return;
@@ -632,8 +632,8 @@ reap_lost_flows (LddDaemon *self, GHashTable *alive, guint64 below_id)
   if (g_get_monotonic_time () - self->reap_logged_us >= 10 * G_USEC_PER_SEC)
     {
       self->reap_logged_us = g_get_monotonic_time ();
-      g_message ("%u flows closed whose close event the kernel could not queue (EventsLost), "
-                 "%" G_GUINT64_FORMAT " so far", closed->len, ldd_flows_reaped (self->flows));
+      g_message ("%u flows closed whose sockets are gone but whose close event did not come (EventsLost, "
+                 "or a backlog), %" G_GUINT64_FORMAT " so far", closed->len, ldd_flows_reaped (self->flows));
     }
 }
 

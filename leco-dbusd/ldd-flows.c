@@ -26,7 +26,27 @@ struct _LddFlows {
   GHashTable *per_cgroup;    /* guint64 cgroup -> open count (GUINT_TO_POINTER) */
   GQueue lru;                /* open flows, least recently active first */
   GQueue closed;             /* closed flows, oldest first */
+  GHashTable *reaped_socks;  /* guint64 cookie -> Reaped: sockets whose close may still come */
+  GQueue reaped_order;       /* the same, oldest first (at most REAPED_MAX) */
 };
+
+/* A reaped socket, remembered so that its late close closes nothing twice;
+ * as many as close events a ring buffer of a few MiB holds. */
+#define REAPED_MAX 4096
+
+typedef struct {
+  guint64 cookie;
+  guint64 id;                /* its first (primary) flow */
+  GList link;                /* in reaped_order */
+} Reaped;
+
+static void
+forget_reaped (LddFlows *self, Reaped *r)
+{
+  g_hash_table_remove (self->reaped_socks, &r->cookie);
+  g_queue_unlink (&self->reaped_order, &r->link);
+  g_free (r);
+}
 
 /* The key lives at the start of each flow allocation. */
 typedef struct {
@@ -76,8 +96,10 @@ ldd_flows_new (guint max_open, guint max_closed)
                                            (GDestroyNotify) g_ptr_array_unref);
   self->by_id = g_hash_table_new (g_int64_hash, g_int64_equal);
   self->per_cgroup = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  self->reaped_socks = g_hash_table_new (g_int64_hash, g_int64_equal);
   g_queue_init (&self->lru);
   g_queue_init (&self->closed);
+  g_queue_init (&self->reaped_order);
   return self;
 }
 
@@ -102,6 +124,9 @@ ldd_flows_free (LddFlows *self)
   g_hash_table_unref (self->by_cookie);
   g_hash_table_unref (self->by_id);
   g_hash_table_unref (self->per_cgroup);
+  while (self->reaped_order.head)
+    forget_reaped (self, self->reaped_order.head->data);
+  g_hash_table_unref (self->reaped_socks);
   g_free (self);
 }
 
@@ -285,6 +310,23 @@ ldd_flows_close (LddFlows *self, const struct leco_event *e, gint64 now_us)
   trim_history (self);
   if (!a)
     {
+      Reaped *r = g_hash_table_lookup (self->reaped_socks, &e->cookie);
+
+      if (r)
+        {
+          /* closed already, when its socket was found gone while this event
+           * still waited in the ring buffer: no second close, but the
+           * final counts */
+          LddFlow *f = g_hash_table_lookup (self->by_id, &r->id);
+
+          if (f && f->closed && e->type == LECO_EV_FLOW_CLOSE)
+            {
+              f->rx_bytes = e->rx_bytes;
+              f->tx_bytes = e->tx_bytes;
+            }
+          forget_reaped (self, r);
+          return out;
+        }
       /* opened before we started, or evicted: report what the close says */
       LddFlow *f = flow_new (self, e->cookie, e->remote_addr, e->remote_port, now_us);
 
@@ -342,7 +384,22 @@ ldd_flows_reap (LddFlows *self, GHashTable *alive, guint64 below_id, gint64 now_
       f->tcp_state = f->protocol == IPPROTO_TCP ? 7 /* TCP_CLOSE */ : 0;
       g_queue_push_tail_link (&self->closed, &f->lru);
       g_ptr_array_add (out, f);
+      /* its close event may still be on its way (the kernel lost it, or it
+       * waits behind a backlog): remember the socket, the first (primary)
+       * flow of it, for a while */
+      if (!g_hash_table_contains (self->reaped_socks, &f->cookie))
+        {
+          Reaped *r = g_new (Reaped, 1);
+
+          r->cookie = f->cookie;
+          r->id = f->id;
+          r->link = (GList) { .data = r };
+          g_hash_table_insert (self->reaped_socks, &r->cookie, r);
+          g_queue_push_tail_link (&self->reaped_order, &r->link);
+        }
     }
+  while (self->reaped_order.length > REAPED_MAX)
+    forget_reaped (self, self->reaped_order.head->data);
   self->reaped += out->len;
   return out;
 }

@@ -48,18 +48,22 @@ LddFlow *ldd_flows_open (LddFlows *self, const struct leco_event *e, gint64 now_
 /* FLOW_STATE: the socket's flow with its tuple and state updated, or NULL. */
 LddFlow *ldd_flows_state (LddFlows *self, const struct leco_event *e);
 /* FLOW_CLOSE/FLOW_FAIL: the socket's flows, closed and moved to the history
- * (a closed flow of an unknown socket is made up from the event). */
+ * (a closed flow of an unknown socket is made up from the event; the late
+ * close of a reaped socket closes nothing again, it only sets the final
+ * byte counts of its flow). */
 GPtrArray *ldd_flows_close (LddFlows *self, const struct leco_event *e, gint64 now_us);
 /* A live socket from the kernel's iterator: refresh counters; create the
  * flow of an announced socket the table does not know (daemon restart). */
 LddFlow *ldd_flows_apply_socket (LddFlows *self, const struct leco_sock_rec *r, gint64 now_us, gboolean *created);
 
-/* Open flows whose close the daemon never heard of (the kernel lost the
- * event): those with an id below below_id (opened before the caller looked
- * at the kernel's live sockets) whose socket cookie (guint64*) is not in
- * alive (sockets the kernel still has, announced and not closed) are closed
- * and moved to the history, keeping the byte counts last seen.  Returns
- * them. */
+/* Open flows whose close the daemon has not heard of (the kernel lost the
+ * event, or it still waits in the ring buffer): those with an id below
+ * below_id (opened before the caller looked at the kernel's live sockets)
+ * whose socket cookie (guint64*) is not in alive (sockets the kernel still
+ * has, announced and not closed) are closed and moved to the history,
+ * keeping the byte counts last seen.  Their sockets are remembered (the
+ * last 4096) so that a close event coming later closes nothing twice.
+ * Returns them. */
 GPtrArray *ldd_flows_reap (LddFlows *self, GHashTable *alive, guint64 below_id, gint64 now_us);
 /* The id the next flow will get. */
 guint64 ldd_flows_next_id (LddFlows *self);

@@ -341,6 +341,55 @@ test_reap_lost (void)
   g_assert_cmpuint (ldd_flows_open_count (t), ==, 1);
 }
 
+/* The close event of a reaped socket may still come (it waited behind a
+ * backlog): it closes nothing twice, it brings the final counts. */
+static void
+test_reap_then_late_close (void)
+{
+  g_autoptr (LddFlows) t = ldd_flows_new (4, 64);
+  g_autoptr (GHashTable) alive = g_hash_table_new (g_int64_hash, g_int64_equal);
+  g_autoptr (GPtrArray) reaped = NULL, late = NULL, late2 = NULL, old = NULL;
+  struct leco_event o1 = ev (LECO_EV_FLOW_OPEN, 10, 1, 53), o2 = ev (LECO_EV_FLOW_OPEN, 10, 2, 53);
+  struct leco_event c = ev (LECO_EV_FLOW_CLOSE, 10, 0, 0);
+  gboolean created;
+  LddFlow *f1, *f2;
+
+  f1 = ldd_flows_open (t, &o1, 1, &created);
+  f2 = ldd_flows_open (t, &o2, 1, &created);
+  f1->tx_bytes = 100;
+  reaped = ldd_flows_reap (t, alive, ldd_flows_next_id (t), 2);
+  g_assert_cmpuint (reaped->len, ==, 2);
+  c.tx_bytes = 180;
+  c.rx_bytes = 7;
+  late = ldd_flows_close (t, &c, 3);
+  g_assert_cmpuint (late->len, ==, 0);
+  g_assert_cmpuint (f1->tx_bytes, ==, 180);
+  g_assert_cmpuint (f1->rx_bytes, ==, 7);
+  g_assert_cmpuint (f2->tx_bytes, ==, 0);
+  g_assert_cmpuint (ldd_flows_open_count (t), ==, 0);
+
+  /* remembered for a while only: the last 4096 reaped sockets */
+  for (guint round = 0; round < 4096 / 4 + 1; round++)
+    {
+      g_autoptr (GPtrArray) some = NULL;
+
+      for (guint i = 0; i < 4; i++)
+        {
+          struct leco_event o = ev (LECO_EV_FLOW_OPEN, 1000 + round * 4 + i, i, 80);
+
+          ldd_flows_open (t, &o, 4, &created);
+        }
+      some = ldd_flows_reap (t, alive, ldd_flows_next_id (t), 5);
+      g_assert_cmpuint (some->len, ==, 4);
+    }
+  c = ev (LECO_EV_FLOW_CLOSE, 1000 + 4096 + 3, 0, 0);  /* among the last 4096 */
+  late2 = ldd_flows_close (t, &c, 6);
+  g_assert_cmpuint (late2->len, ==, 0);
+  c = ev (LECO_EV_FLOW_CLOSE, 1000, 0, 0);             /* the first, forgotten */
+  old = ldd_flows_close (t, &c, 9);
+  g_assert_cmpuint (old->len, ==, 1);              /* made up from the event, as for any unknown socket */
+}
+
 int
 main (int argc, char **argv)
 {
@@ -352,6 +401,7 @@ main (int argc, char **argv)
   g_test_add_func ("/flows/state-fills-port", test_state_fills_port);
   g_test_add_func ("/flows/close-many-destinations", test_close_many_destinations);
   g_test_add_func ("/flows/reap-lost", test_reap_lost);
+  g_test_add_func ("/flows/reap-then-late-close", test_reap_then_late_close);
   g_test_add_func ("/blocked/coalescing", test_blocked_coalescing);
   g_test_add_func ("/blocked/inbound-key", test_blocked_inbound_key);
   g_test_add_func ("/blocked/history-bounded", test_blocked_history_bounded);
