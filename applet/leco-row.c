@@ -148,6 +148,11 @@ leco_traffic_record_parse (GVariant *record, LecoTrafficRecord *rec)
               rec->have |= LECO_RECORD_CONNECTIONS;
             }
         }
+      else if (g_variant_type_equal (type, G_VARIANT_TYPE_BOOLEAN))
+        {
+          if (strcmp (key, "removed") == 0 && g_variant_get_boolean (v))
+            rec->have |= LECO_RECORD_REMOVED;
+        }
       else if (g_variant_type_equal (type, G_VARIANT_TYPE_STRING))
         {
           if (strcmp (key, "cgroup") == 0)

@@ -31,6 +31,7 @@ enum {
   LECO_RECORD_TX_BYTES = 1 << 4,
   LECO_RECORD_BLOCKED = 1 << 5,
   LECO_RECORD_CONNECTIONS = 1 << 6,
+  LECO_RECORD_REMOVED = 1 << 7,        /* "removed": true, the cgroup is gone */
 };
 typedef struct {
   guint have;                          /* LECO_RECORD_* read with the right type */

@@ -48,10 +48,41 @@ guint64 leco_traffic_get_rx_rate (LecoTraffic *self) { return self->rx_rate; }
 guint64 leco_traffic_get_tx_rate (LecoTraffic *self) { return self->tx_rate; }
 guint64 leco_traffic_get_skipped (LecoTraffic *self) { return self->skipped; }
 
+/* Removes the rows that are (in_set) or are not (!in_set) in set, runs of
+ * them in one splice each. */
+static void
+remove_rows (LecoTraffic *self, GHashTable *set, gboolean in_set)
+{
+  GListModel *m = G_LIST_MODEL (self->rows);
+
+  for (guint i = g_list_model_get_n_items (m); i > 0; i--)
+    {
+      guint end = i;
+
+      while (i > 0)
+        {
+          g_autoptr (LecoRow) row = g_list_model_get_item (m, i - 1);
+          guint64 id = leco_row_get_cgroup_id (row);
+
+          if (g_hash_table_contains (set, row) != in_set)
+            break;
+          self->rx_rate -= leco_row_get_rx_rate (row);
+          self->tx_rate -= leco_row_get_tx_rate (row);
+          g_hash_table_remove (self->by_id, &id);
+          i--;
+        }
+      if (i < end)
+        g_list_store_splice (self->rows, i, end - i, NULL, 0);
+      if (i == 0)
+        break;
+    }
+}
+
 static guint
 apply (LecoTraffic *self, GVariant *records, gint64 now_us, GHashTable *seen)
 {
   g_autoptr (GPtrArray) added = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr (GHashTable) removed = g_hash_table_new (NULL, NULL);
   GVariantIter it;
   GVariant *v;
   guint n = 0;
@@ -67,7 +98,15 @@ apply (LecoTraffic *self, GVariant *records, gint64 now_us, GHashTable *seen)
       LecoTrafficRecord rec;
       LecoRow *row;
 
-      if (leco_traffic_record_parse (v, &rec))
+      if (leco_traffic_record_parse (v, &rec) && (rec.have & LECO_RECORD_REMOVED))
+        {
+          /* the daemon let the cgroup go (removed, nothing left open) */
+          row = g_hash_table_lookup (self->by_id, &rec.cgroup_id);
+          if (row)
+            g_hash_table_add (removed, row);
+          n++;
+        }
+      else if (rec.have & LECO_RECORD_CGROUP_ID)
         {
           row = g_hash_table_lookup (self->by_id, &rec.cgroup_id);
           if (!row)
@@ -98,6 +137,8 @@ apply (LecoTraffic *self, GVariant *records, gint64 now_us, GHashTable *seen)
   if (added->len)
     g_list_store_splice (self->rows, g_list_model_get_n_items (G_LIST_MODEL (self->rows)), 0, added->pdata,
                          added->len);
+  if (g_hash_table_size (removed))
+    remove_rows (self, removed, TRUE);
   return n;
 }
 
@@ -111,35 +152,10 @@ guint
 leco_traffic_reset (LecoTraffic *self, GVariant *records, gint64 now_us)
 {
   g_autoptr (GHashTable) seen = g_hash_table_new (NULL, NULL);
-  GListModel *m = G_LIST_MODEL (self->rows);
   guint n = apply (self, records, now_us, seen);
 
   /* rows the daemon no longer has (its kernel map let them go, or it
-   * restarted): stale, gone; runs of them leave in one splice */
-  for (guint i = g_list_model_get_n_items (m); i > 0; i--)
-    {
-      g_autoptr (LecoRow) row = g_list_model_get_item (m, i - 1);
-      guint64 id = leco_row_get_cgroup_id (row);
-      guint end = i;
-
-      if (g_hash_table_contains (seen, row))
-        continue;
-      self->rx_rate -= leco_row_get_rx_rate (row);
-      self->tx_rate -= leco_row_get_tx_rate (row);
-      g_hash_table_remove (self->by_id, &id);
-      while (i > 1)
-        {
-          g_autoptr (LecoRow) prev = g_list_model_get_item (m, i - 2);
-          guint64 pid = leco_row_get_cgroup_id (prev);
-
-          if (g_hash_table_contains (seen, prev))
-            break;
-          self->rx_rate -= leco_row_get_rx_rate (prev);
-          self->tx_rate -= leco_row_get_tx_rate (prev);
-          g_hash_table_remove (self->by_id, &pid);
-          i--;
-        }
-      g_list_store_splice (self->rows, i - 1, end - i + 1, NULL, 0);
-    }
+   * restarted): stale, gone */
+  remove_rows (self, seen, FALSE);
   return n;
 }

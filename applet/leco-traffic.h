@@ -21,8 +21,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (LecoTraffic, leco_traffic_free)
 GListModel *leco_traffic_get_rows (LecoTraffic *self);     /* of LecoRow */
 LecoRow *leco_traffic_lookup (LecoTraffic *self, guint64 cgroup_id);
 
-/* TrafficUpdated: the records that changed (aa{sv}).  Records without a
- * cgroup-id are skipped and counted.  Returns the number applied. */
+/* TrafficUpdated: the records that changed (aa{sv}); a record with
+ * "removed" true drops its cgroup's row.  Records without a cgroup-id are
+ * skipped and counted.  Returns the number applied. */
 guint leco_traffic_apply (LecoTraffic *self, GVariant *records, gint64 now_us);
 /* ListTraffic after a (re)connect: the daemon's whole state; rows it no
  * longer lists are removed. */

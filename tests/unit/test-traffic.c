@@ -187,6 +187,49 @@ test_reset_drops_forgotten (void)
 }
 
 static void
+test_removed (void)
+{
+  g_autoptr (LecoTraffic) t = leco_traffic_new ();
+  GVariant *recs[4];
+  g_autoptr (GVariant) all = NULL, gone = NULL;
+  GVariantBuilder d;
+
+  for (guint i = 0; i < 4; i++)
+    recs[i] = record (30 + i, "/s", "", "", i + 1, 1, 0, 0, 0, 0);
+  all = list (recs, 4);
+  leco_traffic_apply (t, all, 1);
+  g_assert_cmpuint (leco_traffic_get_rx_rate (t), ==, 10);
+
+  /* 31 and 32 go; 40 is new and gone within the same update; 99 unknown */
+  recs[0] = g_variant_new_parsed ("{'cgroup-id': <@t 31>, 'removed': <true>}");
+  recs[1] = g_variant_new_parsed ("{'cgroup-id': <@t 32>, 'removed': <true>}");
+  recs[2] = record (40, "/n", "", "", 5, 0, 0, 0, 0, 0);
+  g_variant_builder_init (&d, G_VARIANT_TYPE_VARDICT);
+  g_variant_builder_add (&d, "{sv}", "cgroup-id", g_variant_new_uint64 (40));
+  g_variant_builder_add (&d, "{sv}", "removed", g_variant_new_boolean (TRUE));
+  g_variant_builder_add (&d, "{sv}", "cgroup-id", g_variant_new_uint64 (40));
+  recs[3] = g_variant_builder_end (&d);
+  gone = list (recs, 4);
+  g_assert_cmpuint (leco_traffic_apply (t, gone, 2), ==, 4);
+  g_assert_cmpuint (g_list_model_get_n_items (leco_traffic_get_rows (t)), ==, 2);
+  g_assert_nonnull (leco_traffic_lookup (t, 30));
+  g_assert_null (leco_traffic_lookup (t, 31));
+  g_assert_null (leco_traffic_lookup (t, 32));
+  g_assert_nonnull (leco_traffic_lookup (t, 33));
+  g_assert_null (leco_traffic_lookup (t, 40));
+  g_assert_cmpuint (leco_traffic_get_rx_rate (t), ==, 1 + 4);
+
+  /* "removed": false is an ordinary record */
+  {
+    GVariant *r[1] = { g_variant_new_parsed ("{'cgroup-id': <@t 30>, 'removed': <false>, 'rx-rate': <@t 9>}") };
+    g_autoptr (GVariant) l = list (r, 1);
+
+    leco_traffic_apply (t, l, 3);
+    g_assert_cmpuint (leco_row_get_rx_rate (leco_traffic_lookup (t, 30)), ==, 9);
+  }
+}
+
+static void
 test_malformed_list (void)
 {
   g_autoptr (LecoTraffic) t = leco_traffic_new ();
@@ -221,6 +264,7 @@ main (int argc, char **argv)
   g_test_add_func ("/traffic/parse-malformed", test_parse_malformed);
   g_test_add_func ("/traffic/apply-in-place", test_apply_in_place);
   g_test_add_func ("/traffic/reset-drops-forgotten", test_reset_drops_forgotten);
+  g_test_add_func ("/traffic/removed", test_removed);
   g_test_add_func ("/traffic/malformed-list", test_malformed_list);
   return g_test_run ();
 }
