@@ -29,8 +29,8 @@ struct _LddCgroups {
   GHashTable *by_id;        /* guint64* -> LddCgroupInfo* */
   gint64 last_scan_us;
   guint64 max_id;           /* highest id the last scan saw */
-  guint64 settled_id;       /* highest id the scan before it saw */
-  gboolean complete;        /* the last two scans walked the whole tree */
+  guint64 settled_id;       /* highest id the scans before it saw */
+  gboolean complete;        /* the last scan walked the whole tree */
   gboolean walk_complete;   /* the walk in progress has, so far */
   gboolean root_failed;     /* said so once; again after it recovered */
   guint min_rescan_ms;
@@ -188,13 +188,12 @@ ldd_cgroups_rescan (LddCgroups *self)
 {
   g_autoptr (GHashTable) table = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL, info_free);
   g_autoptr (GString) path = g_string_new ("/");
-  gboolean was_complete = self->walk_complete && self->scans > 0;
   struct stat st;
   int fd;
 
   self->last_scan_us = g_get_monotonic_time ();
   self->scans++;
-  self->settled_id = self->max_id;
+  self->settled_id = MAX (self->settled_id, self->max_id);
   self->max_id = 0;
   self->walk_complete = TRUE;
   fd = open (self->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -221,7 +220,7 @@ ldd_cgroups_rescan (LddCgroups *self)
       g_warning ("more than %d cgroups, the rest stay unnamed", MAX_CGROUPS);
       self->walk_complete = FALSE;
     }
-  self->complete = was_complete && self->walk_complete;
+  self->complete = self->walk_complete;
   /* entries of removed cgroups go with the old table */
   g_hash_table_unref (self->by_id);
   self->by_id = g_steal_pointer (&table);
@@ -279,13 +278,13 @@ check_root (const char *root, GError **error)
 gboolean
 ldd_cgroups_is_gone (LddCgroups *self, guint64 id)
 {
-  /* kernfs hands out ids in increasing order.  An id the scan before the
-   * last had reached (settled_id) belongs to a cgroup that existed by the
-   * end of that scan; if the last scan, which began after it, did not find
-   * it, it was removed.  (An id only the last scan reached may belong to a
-   * cgroup made while it walked, behind it: not yet known either way.)
-   * Both walks must have seen the whole tree: below a directory we could
-   * not read, nothing is known. */
+  /* kernfs hands out ids in increasing order.  An id an earlier scan had
+   * reached (settled_id) belongs to a cgroup that existed by the end of
+   * that scan; if the last scan, which began after it, did not find it, it
+   * was removed.  (An id only the last scan reached may belong to a cgroup
+   * made while it walked, behind it: not yet known either way.)  The last
+   * walk must have seen the whole tree: below a directory we could not
+   * read, nothing is known. */
   return self->complete && id != 0 && id <= self->settled_id && !g_hash_table_contains (self->by_id, &id);
 }
 

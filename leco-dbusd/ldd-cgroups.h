@@ -30,7 +30,7 @@ void ldd_cgroups_rescan (LddCgroups *self);
 /* Rescan when the last scan is older than max_age_ms. */
 void ldd_cgroups_refresh (LddCgroups *self, guint max_age_ms);
 /* TRUE for the id of a cgroup known to be removed: the last scan did not
- * find it though it existed by the end of the scan before (ids grow).
+ * find it though it existed by the end of an earlier one (ids grow).
  * FALSE when unsure (a new id, a subtree that could not be read). */
 gboolean ldd_cgroups_is_gone (LddCgroups *self, guint64 id);
 guint ldd_cgroups_size (LddCgroups *self);

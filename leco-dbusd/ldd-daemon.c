@@ -865,7 +865,9 @@ ldd_daemon_traffic_tick (LddDaemon *self)
         }
       *old = row;
     }
-  /* cgroups the kernel's LRU map let go of */
+  /* rows sent before that ListTraffic no longer has (the cgroup is gone,
+   * or the kernel's LRU map let go of it): say so, or clients that follow
+   * TrafficUpdated would keep them */
   {
     GHashTableIter it;
     gpointer key;
@@ -873,7 +875,16 @@ ldd_daemon_traffic_tick (LddDaemon *self)
     g_hash_table_iter_init (&it, self->traffic);
     while (g_hash_table_iter_next (&it, &key, NULL))
       if (!g_hash_table_contains (seen, key))
-        g_hash_table_iter_remove (&it);
+        {
+          GVariantBuilder d;
+
+          g_variant_builder_init (&d, G_VARIANT_TYPE_VARDICT);
+          PUT (&d, "cgroup-id", "t", *(guint64 *) key);
+          PUT (&d, "removed", "b", TRUE);
+          g_variant_builder_add_value (&rows, record_end (&d));
+          changed++;
+          g_hash_table_iter_remove (&it);
+        }
   }
   if (changed && self->exported)
     leco_overseer1_emit_traffic_updated (self->skeleton, g_variant_builder_end (&rows));

@@ -49,5 +49,6 @@ gboolean ldd_daemon_check_filter (GVariant *filter, GError **error);
 
 /* For tests and benchmarks: feed one kernel event as if from the ring buffer. */
 void ldd_daemon_handle_event (LddDaemon *self, const struct leco_event *e);
-/* Run the TrafficUpdated step now; returns the number of changed rows. */
+/* Run the TrafficUpdated step now; returns the number of changed rows
+ * (rows that went, sent as {cgroup-id, removed: true}, included). */
 guint ldd_daemon_traffic_tick (LddDaemon *self);

@@ -85,6 +85,12 @@ test_removed_cgroups_go (void)
   g_assert_nonnull (ldd_cgroups_lookup (cg, ia));
   g_assert_false (ldd_cgroups_is_gone (cg, unknown));
   g_assert_false (ldd_cgroups_is_gone (cg, 0));
+  /* gone stays gone, also once newer scans no longer reach that high */
+  ldd_cgroups_rescan (cg);
+  ldd_cgroups_rescan (cg);
+  g_assert_true (ldd_cgroups_is_gone (cg, ib));
+  g_assert_true (ldd_cgroups_is_gone (cg, ic));
+  g_assert_false (ldd_cgroups_is_gone (cg, ia));
 
   /* refresh rescans only what is older than asked */
   {

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 #include <glib.h>
 #include <glib/gstdio.h>
 #include <linux/bpf.h>
@@ -292,11 +293,61 @@ test_daemon_events_wait (void)
   kernel_close (&k);
 }
 
+/* A cgroup whose row went out in TrafficUpdated and that is then removed
+ * goes out once more, as a removal, and then never again. */
+static void
+test_daemon_removed_row (void)
+{
+  g_autofree char *root = g_dir_make_tmp ("leco-source-XXXXXX", NULL);
+  g_autofree char *x = g_build_filename (root, "x.scope", NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (LddDaemon) daemon = NULL;
+  g_autofree struct leco_cgroup_stats *vals = NULL;
+  LddSource *src;
+  LddCgroups *cgroups;
+  struct stat st;
+  guint64 id;
+  int ncpus = libbpf_num_possible_cpus ();
+  Kernel k;
+
+  if (!kernel_setup (&k, 1 << 20))
+    {
+      g_rmdir (root);
+      return;
+    }
+  g_assert_cmpint (g_mkdir (x, 0755), ==, 0);
+  g_assert_cmpint (stat (x, &st), ==, 0);
+  id = st.st_ino;
+  vals = g_new0 (struct leco_cgroup_stats, ncpus);
+  vals[0].tx_bytes = 100;
+  g_assert_cmpint (bpf_map_update_elem (k.fds[3], &id, vals, BPF_ANY), ==, 0);
+  src = ldd_source_new_from_pins (pin_dir, &error);
+  unpin_all ();
+  g_assert_no_error (error);
+  cgroups = ldd_cgroups_new (root, &error);
+  g_assert_no_error (error);
+  daemon = ldd_daemon_new (ldd_config_new_default (), src, cgroups, LDD_LOG_STDERR);
+  g_assert_true (ldd_daemon_start (daemon, NULL, &error));
+  ldd_daemon_start_events (daemon);            /* its first tick sends the row */
+  g_assert_cmpuint (ldd_daemon_traffic_tick (daemon), ==, 0);
+  g_assert_cmpint (g_rmdir (x), ==, 0);
+  ldd_cgroups_rescan (cgroups);
+  ldd_cgroups_rescan (cgroups);
+  g_assert_true (ldd_cgroups_is_gone (cgroups, id));
+  g_assert_cmpuint (ldd_daemon_traffic_tick (daemon), ==, 1);   /* the removal */
+  g_assert_cmpuint (ldd_daemon_traffic_tick (daemon), ==, 0);   /* once */
+  ldd_daemon_stop (daemon);
+  g_clear_pointer (&daemon, ldd_daemon_free);
+  g_rmdir (root);
+  kernel_close (&k);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/source/drain-budget", test_drain_budget);
   g_test_add_func ("/daemon/events-wait-for-start", test_daemon_events_wait);
+  g_test_add_func ("/daemon/removed-row", test_daemon_removed_row);
   return g_test_run ();
 }
