@@ -353,7 +353,9 @@ def case_cgroup_churn(g):
     of its cgroups naming it (cgroup path, unit) with exactly 777 bytes
     sent; after all are removed the daemon's tables shrink back: no open
     connection of theirs in ListConnections, ListTraffic no longer lists
-    them (at most the rows it had before plus a few of other programs); its
+    them (at most the rows it had before plus a few of other programs), and
+    TrafficUpdated took back once ("removed": true, seen by a bus monitor)
+    every row of theirs it had sent; its
     VmRSS (sampled every 0.25 s) stays under the 16 MiB budget throughout
     and after; the daemon is alive, without criticals or sanitizer reports.
     (VmRSS is not expected back at its start: the allocator keeps what the
@@ -377,6 +379,8 @@ def case_cgroup_churn(g):
     h.load()
     t.start_bus()
     d = t.start_daemon("[Daemon]\nUpdateInterval=1s\n")
+    names = NameMonitor(t)
+    wait(lambda: t.prop("Version") and names.msgs, 10, "busctl monitor to see a call to the daemon")
     time.sleep(1.5)
     before_rows = traffic(t)
     before_conns = len(t.busctl("ListConnections", "a{sv}", "0"))
@@ -451,6 +455,23 @@ def case_cgroup_churn(g):
                    f"({len(after)} rows, {len(before_rows)} before), e.g. {[after[i] for i in list(stale)[:2]]}")
     conns = [c for c in t.busctl("ListConnections", "a{sv}", "0") if c["cgroup-id"] in ids]
     check(not conns, f"{len(conns)} open connections of removed cgroups, e.g. {conns[:2]}")
+    # clients that follow TrafficUpdated are told: every row of ours that
+    # went out is taken back once, with "removed"
+    def told():
+        sent, removed = set(), []
+        for rows in names.signals("TrafficUpdated"):
+            for r in rows:
+                if r["cgroup-id"] in ids:
+                    (removed.append(r["cgroup-id"]) if r.get("removed") else sent.add(r["cgroup-id"]))
+        return sent, removed
+    try:
+        wait(lambda: (lambda s_, r_: s_ and s_ <= set(r_))(*told()), 10, "TrafficUpdated to take the rows back")
+    finally:
+        sent, removed = told()
+        log(f"TrafficUpdated: rows of {len(sent)} of the {len(ids)} cgroups went out, {len(set(removed))} were "
+            f"taken back ({len(removed)} removal records)")
+    check(len(removed) == len(set(removed)) and set(removed) <= sent,
+          "removal records twice, or for rows never sent")
     check(len(after) <= len(before_rows) + 20, f"{len(after)} ListTraffic rows after the churn, "
           f"{len(before_rows)} before")
     time.sleep(2.5)      # a tick or two: memory is trimmed after a burst
