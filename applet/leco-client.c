@@ -20,6 +20,9 @@ struct _LecoClient {
   GCancellable *cancellable;
   guint watch;
   guint sub_traffic, sub_blocked;
+  gulong closed_handler;
+  guint retry;                 /* reconnecting to the bus (only then a timer) */
+  guint retry_s;
   LecoClientState state;
   char *message;
 };
@@ -44,11 +47,6 @@ set_state (LecoClient *self, LecoClientState state, const char *message)
 static void
 drop_proxy (LecoClient *self)
 {
-  if (self->bus && self->sub_traffic)
-    g_dbus_connection_signal_unsubscribe (self->bus, self->sub_traffic);
-  if (self->bus && self->sub_blocked)
-    g_dbus_connection_signal_unsubscribe (self->bus, self->sub_blocked);
-  self->sub_traffic = self->sub_blocked = 0;
   g_clear_object (&self->proxy);
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
@@ -127,8 +125,6 @@ on_traffic_listed (GObject *source, GAsyncResult *res, gpointer user_data)
                                     on_blocked_listed, ctx);
 }
 
-/* Only the two signals the applet uses: match rules per member, so the bus
- * does not wake us for every connection opened and closed on the machine. */
 static void
 on_signal (GDBusConnection *bus, const char *sender, const char *path, const char *iface, const char *member,
            GVariant *params, gpointer user_data)
@@ -163,17 +159,8 @@ on_proxy (GObject *source, GAsyncResult *res, gpointer user_data)
       return;
     }
   self->proxy = proxy;
-  {
-    g_autofree char *owner = g_dbus_proxy_get_name_owner (G_DBUS_PROXY (proxy));
-
-    self->sub_traffic = g_dbus_connection_signal_subscribe (self->bus, owner, "org.leco.Overseer1",
-                                                            "TrafficUpdated", OBJECT_PATH, NULL,
-                                                            G_DBUS_SIGNAL_FLAGS_NONE, on_signal, self, NULL);
-    self->sub_blocked = g_dbus_connection_signal_subscribe (self->bus, owner, "org.leco.Overseer1",
-                                                            "ConnectionBlocked", OBJECT_PATH, NULL,
-                                                            G_DBUS_SIGNAL_FLAGS_NONE, on_signal, self, NULL);
-  }
-  /* subscribe first, then read the state: nothing falls between the two */
+  /* subscribed since the bus connection (on_bus): nothing falls between
+   * the daemon's first signals and this read of its state */
   leco_overseer1_call_list_traffic (proxy, self->cancellable, on_traffic_listed, self);
 }
 
@@ -202,6 +189,64 @@ on_name_vanished (GDBusConnection *bus, const char *name, gpointer user_data)
     set_state (self, LECO_CLIENT_DISCONNECTED, _("The LECO service (leco-dbusd) is not running."));
 }
 
+static void connect_bus (LecoClient *self);
+
+static gboolean
+on_retry (gpointer user_data)
+{
+  LecoClient *self = user_data;
+
+  self->retry = 0;
+  connect_bus (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* Not on the bus: try again in 1, 2, 4, 8, then every 10 s (the only timer
+ * the client ever runs, and only in this state). */
+static void
+retry_later (LecoClient *self)
+{
+  self->retry_s = CLAMP (self->retry_s * 2, 1, 10);
+  if (!self->retry)
+    self->retry = g_timeout_add_seconds (self->retry_s, on_retry, self);
+}
+
+static void
+leave_bus (LecoClient *self)
+{
+  drop_proxy (self);
+  if (self->watch)
+    {
+      g_bus_unwatch_name (self->watch);
+      self->watch = 0;
+    }
+  if (self->bus)
+    {
+      if (self->sub_traffic)
+        g_dbus_connection_signal_unsubscribe (self->bus, self->sub_traffic);
+      if (self->sub_blocked)
+        g_dbus_connection_signal_unsubscribe (self->bus, self->sub_blocked);
+      g_clear_signal_handler (&self->closed_handler, self->bus);
+    }
+  self->sub_traffic = self->sub_blocked = 0;
+  g_clear_object (&self->bus);
+}
+
+/* The bus went away (restarted, or the session ends): the daemon's state
+ * is unknown until we are back. */
+static void
+on_closed (GDBusConnection *bus, gboolean remote_peer_vanished, GError *error, gpointer user_data)
+{
+  LecoClient *self = user_data;
+  g_autofree char *msg = g_strdup_printf (_("Lost the connection to the system bus (%s); trying again."),
+                                          error ? error->message : _("closed"));
+
+  g_message ("%s", msg);
+  leave_bus (self);
+  set_state (self, LECO_CLIENT_DISCONNECTED, msg);
+  retry_later (self);
+}
+
 static void
 on_bus (GObject *source, GAsyncResult *res, gpointer user_data)
 {
@@ -215,16 +260,46 @@ on_bus (GObject *source, GAsyncResult *res, gpointer user_data)
     bus = g_bus_get_finish (res, &error);
   if (!bus)
     {
-      g_autofree char *msg = g_strdup_printf (_("Cannot connect to the system bus: %s"), error->message);
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          g_autofree char *msg = g_strdup_printf (_("Cannot connect to the system bus: %s"), error->message);
 
-      set_state (self, LECO_CLIENT_DISCONNECTED, msg);
+          set_state (self, LECO_CLIENT_DISCONNECTED, msg);
+          retry_later (self);
+        }
       g_object_unref (self);
       return;
     }
   self->bus = bus;
+  self->retry_s = 0;
+  /* g_bus_get's connection would end the process when the bus goes */
+  g_dbus_connection_set_exit_on_close (bus, FALSE);
+  self->closed_handler = g_signal_connect (bus, "closed", G_CALLBACK (on_closed), self);
+  /* Only the two signals the applet uses, from whoever owns the daemon's
+   * name (only the daemon's user may): subscribed once, before the name
+   * appears, so the first signals of a daemon that just started are not
+   * missed; match rules per member, so the bus does not wake us for every
+   * connection opened and closed on the machine. */
+  self->sub_traffic = g_dbus_connection_signal_subscribe (bus, BUS_NAME, "org.leco.Overseer1", "TrafficUpdated",
+                                                          OBJECT_PATH, NULL, G_DBUS_SIGNAL_FLAGS_NONE, on_signal,
+                                                          self, NULL);
+  self->sub_blocked = g_dbus_connection_signal_subscribe (bus, BUS_NAME, "org.leco.Overseer1",
+                                                          "ConnectionBlocked", OBJECT_PATH, NULL,
+                                                          G_DBUS_SIGNAL_FLAGS_NONE, on_signal, self, NULL);
   self->watch = g_bus_watch_name_on_connection (bus, BUS_NAME, G_BUS_NAME_WATCHER_FLAGS_NONE,
                                                 on_name_appeared, on_name_vanished, self, NULL);
   g_object_unref (self);
+}
+
+static void
+connect_bus (LecoClient *self)
+{
+  if (self->address)
+    g_dbus_connection_new_for_address (self->address, G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+                                       G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+                                       NULL, NULL, on_bus, g_object_ref (self));
+  else
+    g_bus_get (G_BUS_TYPE_SYSTEM, NULL, on_bus, g_object_ref (self));
 }
 
 static void
@@ -232,13 +307,8 @@ leco_client_dispose (GObject *object)
 {
   LecoClient *self = LECO_CLIENT (object);
 
-  drop_proxy (self);
-  if (self->watch)
-    {
-      g_bus_unwatch_name (self->watch);
-      self->watch = 0;
-    }
-  g_clear_object (&self->bus);
+  g_clear_handle_id (&self->retry, g_source_remove);
+  leave_bus (self);
   G_OBJECT_CLASS (leco_client_parent_class)->dispose (object);
 }
 
@@ -281,12 +351,7 @@ leco_client_new (const char *bus)
   LecoClient *self = g_object_new (LECO_TYPE_CLIENT, NULL);
 
   self->address = g_strdup (bus);
-  if (bus)
-    g_dbus_connection_new_for_address (bus, G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
-                                       G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
-                                       NULL, NULL, on_bus, g_object_ref (self));
-  else
-    g_bus_get (G_BUS_TYPE_SYSTEM, NULL, on_bus, g_object_ref (self));
+  connect_bus (self);
   return self;
 }
 

@@ -24,6 +24,7 @@ struct _LecoPopover {
   GtkFilterListModel *filtered;
   GtkTreeListModel *tree;
   GtkCustomSorter *sorter;
+  GtkSorter *row_sorter;       /* the tree's, over sorter; set only while shown */
   GtkSortListModel *sorted;
   GtkSingleSelection *selection;
   GtkWidget *view;
@@ -413,6 +414,8 @@ order_holds (LecoPopover *self)
 static void
 resort (LecoPopover *self)
 {
+  if (!gtk_sort_list_model_get_sorter (self->sorted))
+    return;
   if (!order_holds (self))
     gtk_sorter_changed (GTK_SORTER (self->sorter), GTK_SORTER_CHANGE_DIFFERENT);
 }
@@ -445,16 +448,21 @@ on_active (GtkWindow *window, GParamSpec *pspec, LecoPopover *self)
 static void
 on_visible (GtkWidget *widget, GParamSpec *pspec, LecoPopover *self)
 {
+  /* Sorted only while someone looks.  Hidden, the rows change without a
+   * re-sort, and a sort model merging new rows into an order that no
+   * longer holds breaks it ("comparison method violates its general
+   * contract"): no sorter then, one full sort when shown. */
   if (gtk_widget_get_visible (widget))
     {
       if (!self->clock)
         self->clock = g_timeout_add_seconds (10, on_clock, self);
-      gtk_sorter_changed (GTK_SORTER (self->sorter), GTK_SORTER_CHANGE_DIFFERENT);
+      gtk_sort_list_model_set_sorter (self->sorted, self->row_sorter);
     }
   else
     {
       self->was_active = FALSE;
       g_clear_handle_id (&self->clock, g_source_remove);
+      gtk_sort_list_model_set_sorter (self->sorted, NULL);
     }
 }
 
@@ -472,6 +480,7 @@ leco_popover_dispose (GObject *object)
 
   g_clear_handle_id (&self->clock, g_source_remove);
   g_clear_object (&self->selection);
+  g_clear_object (&self->row_sorter);
   g_clear_object (&self->client);
   g_clear_object (&self->rows);
   G_OBJECT_CLASS (leco_popover_parent_class)->dispose (object);
@@ -527,8 +536,8 @@ leco_popover_new (GtkApplication *app, LecoClient *client, GListModel *rows)
   self->filtered = gtk_filter_list_model_new (g_object_ref (rows), GTK_FILTER (self->filter));
   self->tree = gtk_tree_list_model_new (G_LIST_MODEL (self->filtered), FALSE, FALSE, create_children, self, NULL);
   self->sorter = gtk_custom_sorter_new (by_rate, NULL, NULL);
-  self->sorted = gtk_sort_list_model_new (G_LIST_MODEL (self->tree),
-                                          GTK_SORTER (gtk_tree_list_row_sorter_new (g_object_ref (GTK_SORTER (self->sorter)))));
+  self->row_sorter = GTK_SORTER (gtk_tree_list_row_sorter_new (g_object_ref (GTK_SORTER (self->sorter))));
+  self->sorted = gtk_sort_list_model_new (G_LIST_MODEL (self->tree), NULL);
   self->selection = gtk_single_selection_new (G_LIST_MODEL (g_object_ref (self->sorted)));
   gtk_single_selection_set_autoselect (self->selection, FALSE);
   gtk_single_selection_set_can_unselect (self->selection, TRUE);

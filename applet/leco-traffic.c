@@ -78,11 +78,38 @@ remove_rows (LecoTraffic *self, GHashTable *set, gboolean in_set)
     }
 }
 
+static void
+update_row (LecoTraffic *self, LecoRow *row, const LecoTrafficRecord *rec, gint64 now_us, GHashTable *seen)
+{
+  /* the sums follow each row's change: no walk over all rows */
+  self->rx_rate -= leco_row_get_rx_rate (row);
+  self->tx_rate -= leco_row_get_tx_rate (row);
+  leco_row_update_traffic (row, rec, now_us);
+  self->rx_rate += leco_row_get_rx_rate (row);
+  self->tx_rate += leco_row_get_tx_rate (row);
+  if (seen)
+    g_hash_table_add (seen, row);
+}
+
+static void
+record_clear (gpointer rec)
+{
+  leco_traffic_record_clear (rec);
+}
+
+/*
+ * In an order that keeps a sorted view over the rows consistent: new rows
+ * join the model (a sort model merges them into its order) while the rows
+ * it holds still have the values it sorted them by; only then do those
+ * change, and the view re-sorts once (leco_popover_refresh).  Merging into
+ * rows whose values changed behind the sort model's back breaks its order.
+ */
 static guint
 apply (LecoTraffic *self, GVariant *records, gint64 now_us, GHashTable *seen)
 {
   g_autoptr (GPtrArray) added = g_ptr_array_new_with_free_func (g_object_unref);
   g_autoptr (GHashTable) removed = g_hash_table_new (NULL, NULL);
+  g_autoptr (GArray) later = g_array_new (FALSE, FALSE, sizeof (LecoTrafficRecord));
   GVariantIter it;
   GVariant *v;
   guint n = 0;
@@ -92,51 +119,54 @@ apply (LecoTraffic *self, GVariant *records, gint64 now_us, GHashTable *seen)
       g_warning ("traffic records of type %s, not aa{sv}: ignored", g_variant_get_type_string (records));
       return 0;
     }
+  g_array_set_clear_func (later, record_clear);
   g_variant_iter_init (&it, records);
   while ((v = g_variant_iter_next_value (&it)))
     {
       LecoTrafficRecord rec;
       LecoRow *row;
 
-      if (leco_traffic_record_parse (v, &rec) && (rec.have & LECO_RECORD_REMOVED))
+      if (!leco_traffic_record_parse (v, &rec))
+        {
+          if (self->skipped++ == 0)
+            g_warning ("a traffic record without a cgroup-id (t): ignored (logged once)");
+          leco_traffic_record_clear (&rec);
+        }
+      else if (rec.have & LECO_RECORD_REMOVED)
         {
           /* the daemon let the cgroup go (removed, nothing left open) */
           row = g_hash_table_lookup (self->by_id, &rec.cgroup_id);
           if (row)
             g_hash_table_add (removed, row);
+          leco_traffic_record_clear (&rec);
           n++;
         }
-      else if (rec.have & LECO_RECORD_CGROUP_ID)
+      else if ((row = g_hash_table_lookup (self->by_id, &rec.cgroup_id)))
         {
-          row = g_hash_table_lookup (self->by_id, &rec.cgroup_id);
-          if (!row)
-            {
-              row = leco_row_new_cgroup (rec.cgroup_id);
-              g_hash_table_insert (self->by_id, g_memdup2 (&rec.cgroup_id, sizeof rec.cgroup_id), row);
-              g_ptr_array_add (added, row);
-            }
-          /* the sums follow each row's change: no walk over all rows */
-          self->rx_rate -= leco_row_get_rx_rate (row);
-          self->tx_rate -= leco_row_get_tx_rate (row);
-          leco_row_update_traffic (row, &rec, now_us);
-          self->rx_rate += leco_row_get_rx_rate (row);
-          self->tx_rate += leco_row_get_tx_rate (row);
-          if (seen)
-            g_hash_table_add (seen, row);
+          g_array_append_val (later, rec);   /* owns rec's strings now */
           n++;
         }
       else
         {
-          if (self->skipped++ == 0)
-            g_warning ("a traffic record without a cgroup-id (t): ignored (logged once)");
+          row = leco_row_new_cgroup (rec.cgroup_id);
+          g_hash_table_insert (self->by_id, g_memdup2 (&rec.cgroup_id, sizeof rec.cgroup_id), row);
+          g_ptr_array_add (added, row);
+          update_row (self, row, &rec, now_us, seen);
+          leco_traffic_record_clear (&rec);
+          n++;
         }
-      leco_traffic_record_clear (&rec);
       g_variant_unref (v);
     }
   /* new rows in one items-changed, not one per row */
   if (added->len)
     g_list_store_splice (self->rows, g_list_model_get_n_items (G_LIST_MODEL (self->rows)), 0, added->pdata,
                          added->len);
+  for (guint i = 0; i < later->len; i++)
+    {
+      const LecoTrafficRecord *rec = &g_array_index (later, LecoTrafficRecord, i);
+
+      update_row (self, g_hash_table_lookup (self->by_id, &rec->cgroup_id), rec, now_us, seen);
+    }
   if (g_hash_table_size (removed))
     remove_rows (self, removed, TRUE);
   return n;
