@@ -1087,9 +1087,13 @@ def _sigterm(signum, frame):
     raise SystemExit(128 + signum)
 
 
-def main():
-    if len(sys.argv) != 2 or sys.argv[1] not in CASES:
-        print(f"usage: {sys.argv[0]} {{{','.join(CASES)}}}", file=sys.stderr)
+def run_case(cases, preflight_for, fixture):
+    """The command line of a case runner: CASE -> exit 0 pass, 1 fail, 77
+    skip (1 with CI=true or LECO_REQUIRE_ALL=1), 2 usage.  preflight_for(case)
+    raises Skip; fixture(case) makes the object the case function gets, with
+    .failed, .close(), .reports and .t (the stress suite runs this too)."""
+    if len(sys.argv) != 2 or sys.argv[1] not in cases:
+        print(f"usage: {sys.argv[0]} {{{','.join(cases)}}}", file=sys.stderr)
         return 2
     case = sys.argv[1]
     strict = os.environ.get("CI") == "true" or os.environ.get("LECO_REQUIRE_ALL") == "1"
@@ -1098,9 +1102,9 @@ def main():
     signal.signal(signal.SIGTERM, _sigterm)
     t0 = time.monotonic()
     try:
-        preflight()
-        g = G(case)
-        CASES[case](g)
+        preflight_for(case)
+        g = fixture(case)
+        cases[case](g)
     except Skip as e:
         log(f"SKIP: {e}")
         return 1 if strict else 77
@@ -1122,6 +1126,10 @@ def main():
                 return 1   # overrides the return above: PASS, SKIP or FAIL
     log(f"PASS ({time.monotonic() - t0:.1f}s)")
     return 0
+
+
+def main():
+    return run_case(CASES, lambda case: preflight(), G)
 
 
 if __name__ == "__main__":

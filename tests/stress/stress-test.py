@@ -1115,45 +1115,8 @@ def preflight(case):
         at.preflight()
 
 
-def _sigterm(signum, frame):
-    raise SystemExit(128 + signum)
-
-
 def main():
-    if len(sys.argv) != 2 or sys.argv[1] not in CASES:
-        print(f"usage: {sys.argv[0]} {{{','.join(CASES)}}}", file=sys.stderr)
-        return 2
-    case = sys.argv[1]
-    strict = os.environ.get("CI") == "true" or os.environ.get("LECO_REQUIRE_ALL") == "1"
-    g = None
-    # meson ends a test that runs over its time with SIGTERM: clean up then too
-    signal.signal(signal.SIGTERM, _sigterm)
-    t0 = time.monotonic()
-    try:
-        preflight(case)
-        g = S(case)
-        CASES[case](g)
-    except Skip as e:
-        log(f"SKIP: {e}")
-        return 1 if strict else 77
-    except (Fail, desktop.DesktopError) as e:
-        log(f"FAIL: {e}")
-        if g:
-            g.failed = True
-        return 1
-    except BaseException:
-        if g:
-            g.failed = True
-        raise
-    finally:
-        if g:
-            g.close()
-            reports = g.reports + getattr(g.t, "reports", [])
-            if reports:
-                log("FAIL: sanitizer/valgrind reports:\n" + "\n".join(reports))
-                return 1   # overrides the return above: PASS, SKIP or FAIL
-    log(f"PASS ({time.monotonic() - t0:.1f}s)")
-    return 0
+    return at.run_case(CASES, preflight, S)
 
 
 if __name__ == "__main__":
