@@ -42,6 +42,7 @@ B4, NOBODY, NOGROUP = ct.B4, ct.NOBODY, ct.NOGROUP
 CONNECTED, DISCONNECTED = at.CONNECTED, at.DISCONNECTED
 TRAY_DISCONNECTED = at.TRAY_DISCONNECTED
 RUN = at.RUN
+wait = at.wait
 SECONDS = int(os.environ.get("LECO_STRESS_SECONDS", "60"))
 
 # The daemon's memory budget (the design's, checked by bench/daemon/run):
@@ -117,17 +118,6 @@ class RssSampler:
         return f"{name} VmRSS min {min(v) / 1024:.1f} MiB, max {max(v) / 1024:.1f} MiB, " \
                f"last {v[-1] / 1024:.1f} MiB (of it RssAnon min {min(a) / 1024:.1f}, max {max(a) / 1024:.1f}, " \
                f"last {a[-1] / 1024:.1f} MiB; {len(v)} samples)" if v else f"{name}: no samples"
-
-
-def wait(pred, timeout, what, step=0.2):
-    end = time.monotonic() + timeout
-    while True:
-        v = pred()
-        if v:
-            return v
-        if time.monotonic() >= end:
-            raise Fail(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(step)
 
 
 def traffic(t):
