@@ -481,6 +481,7 @@ leco_popover_dispose (GObject *object)
   g_clear_handle_id (&self->clock, g_source_remove);
   g_clear_object (&self->selection);
   g_clear_object (&self->row_sorter);
+  g_clear_object (&self->sorter);
   g_clear_object (&self->client);
   g_clear_object (&self->rows);
   G_OBJECT_CLASS (leco_popover_parent_class)->dispose (object);
