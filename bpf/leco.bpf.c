@@ -79,23 +79,6 @@ struct {
 	__type(value, __u64);
 } dests SEC(".maps");
 
-/* connect() in flight, per thread (task storage: no hash churn per call):
- * the destination from sys_enter_connect, for sys_exit_connect. */
-struct pending_connect {
-	__u64 uaddr;                 /* user pointer to the sockaddr */
-	__u32 len;
-	__u32 fd;
-	__u8 active;
-	__u8 _pad[7];
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, struct pending_connect);
-} connects SEC(".maps");
-
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
@@ -113,7 +96,7 @@ static __always_inline void stat_inc(__u32 idx)
 }
 
 static __always_inline void cgroup_add(__u64 cgid, __u64 tx, __u64 rx, __u64 txc,
-				       __u64 rxc, __u64 flows, __u64 blocked)
+				       __u64 rxc, __u64 blocked)
 {
 	struct leco_cgroup_stats *cs, zero = {};
 
@@ -129,7 +112,6 @@ static __always_inline void cgroup_add(__u64 cgid, __u64 tx, __u64 rx, __u64 txc
 	cs->rx_bytes += rx;
 	cs->tx_calls += txc;
 	cs->rx_calls += rxc;
-	cs->flows += flows;
 	cs->blocked += blocked;
 }
 
@@ -205,7 +187,7 @@ static __always_inline void fold_counters(struct leco_sock *st)
 	if (st->flags & LECO_F_COUNTED)
 		return;
 	st->flags |= LECO_F_COUNTED;
-	cgroup_add(st->cgroup_id, st->tx_bytes, st->rx_bytes, st->tx_calls, st->rx_calls, 0, 0);
+	cgroup_add(st->cgroup_id, st->tx_bytes, st->rx_bytes, st->tx_calls, st->rx_calls, 0);
 }
 
 /* Socket storage of a kernel socket, created (and owned by the caller's
@@ -223,7 +205,6 @@ static __always_inline struct leco_sock *sock_state(struct sock *sk, bool in_pro
 		st->cookie = bpf_get_socket_cookie(sk);
 		st->cgroup_id = sk_cgroup_id(sk);
 		st->uid = sk->sk_uid.val;
-		st->start_ns = bpf_ktime_get_boot_ns();
 		st->flags |= LECO_F_NO_PROC;
 	}
 	if (in_process)
@@ -247,7 +228,6 @@ static __always_inline void emit_close(struct sock *sk, struct leco_sock *st, __
 
 	e.type = LECO_EV_FLOW_CLOSE;
 	e.protocol = protocol;
-	e.ts_ns = bpf_ktime_get_boot_ns();
 	sk_tuple(sk, &e);
 	event_from_sock(&e, st);
 	e.tx_bytes = st->tx_bytes;
@@ -332,7 +312,6 @@ int BPF_PROG(tcp_state, struct sock *sk, int oldstate, int newstate)
 		if (st->cookie != cookie) {
 			st->cookie = cookie;
 			st->tx_bytes = st->rx_bytes = st->tx_calls = st->rx_calls = 0;
-			st->start_ns = bpf_ktime_get_boot_ns();
 		}
 		st->flags |= LECO_F_ANNOUNCED | LECO_F_TCP_SEEN;
 		e.type = LECO_EV_FLOW_OPEN;
@@ -364,11 +343,8 @@ int BPF_PROG(tcp_state, struct sock *sk, int oldstate, int newstate)
 		return 0;
 	}
 out:
-	e.ts_ns = bpf_ktime_get_boot_ns();
 	sk_tuple(sk, &e);
 	event_from_sock(&e, st);
-	if (e.type == LECO_EV_FLOW_OPEN)
-		cgroup_add(st->cgroup_id, 0, 0, 0, 0, 1, 0);
 	emit(&e, false);
 	return 0;
 }
@@ -474,7 +450,6 @@ static __always_inline bool announce_sendto(struct sock *sk, struct leco_sock *s
 	sk_tuple(sk, &e);
 	__builtin_memcpy(e.remote_addr, key.remote_addr, sizeof(e.remote_addr));
 	event_from_sock(&e, st);
-	cgroup_add(st->cgroup_id, 0, 0, 0, 0, 1, 0);
 	emit(&e, false);
 	return true;
 }
@@ -527,10 +502,8 @@ static __always_inline void count_io(struct sock *sk, int len, bool tx)
 		e.type = LECO_EV_FLOW_OPEN;
 		e.protocol = protocol;
 		e.direction = tx ? LECO_DIR_OUT : LECO_DIR_IN;
-		e.ts_ns = bpf_ktime_get_boot_ns();
 		sk_tuple(sk, &e);
 		event_from_sock(&e, st);
-		cgroup_add(st->cgroup_id, 0, 0, 0, 0, 1, 0);
 		emit(&e, false);
 	}
 }
@@ -566,7 +539,6 @@ static __always_inline struct leco_sock *sockaddr_state(struct bpf_sock_addr *ct
 		st->cookie = bpf_get_socket_cookie(ctx);
 		st->cgroup_id = bpf_get_current_cgroup_id();
 		st->uid = (__u32)bpf_get_current_uid_gid();
-		st->start_ns = bpf_ktime_get_boot_ns();
 		st->flags |= LECO_F_NO_PROC;
 	}
 	note_process(st);
@@ -646,7 +618,6 @@ static __always_inline int observe_sendmsg(struct bpf_sock_addr *ctx, bool v6)
 		((__u32 *)e.local_addr)[0] = sk->src_ip4;
 	}
 	event_from_sock(&e, st);
-	cgroup_add(st->cgroup_id, 0, 0, 0, 0, 1, 0);
 	emit(&e, false);
 	return 1;
 }
@@ -685,7 +656,6 @@ int sock_release(struct bpf_sock *ctx)
 	e.family = ctx->family;
 	e.protocol = ctx->protocol;
 	e.state = ctx->state;
-	e.ts_ns = bpf_ktime_get_boot_ns();
 	/* the remote end is readable here, the local one is not (readers
 	 * match the close to its open by the socket cookie) */
 	e.remote_port = bpf_ntohs(ctx->dst_port);
@@ -709,24 +679,6 @@ int sock_release(struct bpf_sock *ctx)
 
 /* ---- connect() denied --------------------------------------------------- */
 
-SEC("tracepoint/syscalls/sys_enter_connect")
-int connect_enter(struct trace_event_raw_sys_enter *ctx)
-{
-	struct pending_connect *pc;
-
-	/* every connect() passes here: keep only where the address is; it is
-	 * read at the exit, and only when the call was denied */
-	pc = bpf_task_storage_get(&connects, bpf_get_current_task_btf(), 0,
-				  BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (!pc)
-		return 0;
-	pc->uaddr = ctx->args[1];
-	pc->len = ctx->args[2];
-	pc->fd = ctx->args[0];
-	pc->active = pc->uaddr != 0;
-	return 0;
-}
-
 /* The socket behind a file descriptor of the current process (denied
  * connects only: a cold path). */
 static __always_inline struct sock *fd_sock(__u32 fd)
@@ -743,38 +695,63 @@ static __always_inline struct sock *fd_sock(__u32 fd)
 	return sock ? BPF_CORE_READ(sock, sk) : NULL;
 }
 
+/*
+ * connect(fd, addr, addrlen)'s arguments, at its exit, from the user
+ * registers the kernel saved at the syscall's entry (x86-64 keeps them in
+ * di/si/dx; arm64 overwrites x0 with the return value and keeps the first
+ * argument in orig_x0).  So no hook runs at the entry of every connect().
+ */
+static __always_inline bool connect_args(__u32 *fd, __u64 *uaddr, __u32 *len)
+{
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+
+#if defined(__TARGET_ARCH_x86)
+	*fd = BPF_CORE_READ(regs, di);
+	*uaddr = BPF_CORE_READ(regs, si);
+	*len = BPF_CORE_READ(regs, dx);
+	return true;
+#elif defined(__TARGET_ARCH_arm64)
+	*fd = BPF_CORE_READ(regs, orig_x0);
+	*uaddr = BPF_CORE_READ(regs, regs[1]);
+	*len = BPF_CORE_READ(regs, regs[2]);
+	return true;
+#else
+	return false;
+#endif
+}
+
 SEC("tracepoint/syscalls/sys_exit_connect")
 int connect_exit(struct trace_event_raw_sys_exit *ctx)
 {
-	struct pending_connect *pc;
 	struct leco_event e = {};
 	long ret = ctx->ret;
 	const void *uaddr;
+	__u64 uaddr_v;
+	__u32 fd, len;
 	__u16 family;
 	struct sock *sk;
 
-	pc = bpf_task_storage_get(&connects, bpf_get_current_task_btf(), 0, 0);
-	if (!pc || !pc->active)
-		return 0;
-	pc->active = 0;
+	/* every connect() of the machine passes here: only a denied one goes on */
 	if (ret != -EPERM && ret != -EACCES)
+		return 0;
+	if (!connect_args(&fd, &uaddr_v, &len) || !uaddr_v)
 		return 0;
 
 	/* the caller's sockaddr, still where it was during the call */
-	uaddr = (const void *)pc->uaddr;
+	uaddr = (const void *)uaddr_v;
 	if (bpf_probe_read_user(&family, sizeof(family), uaddr))
 		return 0;
 	if (family == AF_INET) {
 		struct sockaddr_in sin;
 
-		if (pc->len < sizeof(sin) || bpf_probe_read_user(&sin, sizeof(sin), uaddr))
+		if (len < sizeof(sin) || bpf_probe_read_user(&sin, sizeof(sin), uaddr))
 			return 0;
 		e.remote_port = bpf_ntohs(sin.sin_port);
 		__builtin_memcpy(e.remote_addr, &sin.sin_addr, 4);
 	} else if (family == AF_INET6) {
 		struct sockaddr_in6 sin6;
 
-		if (pc->len < sizeof(sin6) || bpf_probe_read_user(&sin6, sizeof(sin6), uaddr))
+		if (len < sizeof(sin6) || bpf_probe_read_user(&sin6, sizeof(sin6), uaddr))
 			return 0;
 		e.remote_port = bpf_ntohs(sin6.sin6_port);
 		__builtin_memcpy(e.remote_addr, &sin6.sin6_addr, 16);
@@ -785,7 +762,7 @@ int connect_exit(struct trace_event_raw_sys_exit *ctx)
 	e.type = LECO_EV_DENIED;
 	e.direction = LECO_DIR_OUT;
 	e.family = family;
-	sk = fd_sock(pc->fd);
+	sk = fd_sock(fd);
 	if (sk) {
 		e.protocol = BPF_CORE_READ(sk, sk_protocol);
 		e.cookie = BPF_CORE_READ(sk, __sk_common.skc_cookie.counter);
@@ -803,7 +780,7 @@ int connect_exit(struct trace_event_raw_sys_exit *ctx)
 
 		e.netns = BPF_CORE_READ(task, nsproxy, net_ns, ns.inum);
 	}
-	cgroup_add(e.cgroup_id, 0, 0, 0, 0, 0, 1);
+	cgroup_add(e.cgroup_id, 0, 0, 0, 0, 1);
 	stat_inc(LECO_STAT_DENIED);
 	emit(&e, true);
 	return 0;
@@ -973,7 +950,7 @@ int BPF_PROG(kfree_skb, struct sk_buff *skb, void *location, enum skb_drop_reaso
 	if (dv && now - dv->last_emit_ns < drop_coalesce_ns) {
 		__sync_fetch_and_add(&dv->folded, 1);
 		stat_inc(LECO_STAT_DROPS_COALESCED);
-		cgroup_add(e.cgroup_id, 0, 0, 0, 0, 0, 1);
+		cgroup_add(e.cgroup_id, 0, 0, 0, 0, 1);
 		return 0;
 	}
 	e.count = 1;
@@ -985,7 +962,7 @@ int BPF_PROG(kfree_skb, struct sk_buff *skb, void *location, enum skb_drop_reaso
 		bpf_map_update_elem(&drops, &key, &nv, BPF_ANY);
 	}
 	e.ts_ns = now;
-	cgroup_add(e.cgroup_id, 0, 0, 0, 0, 0, 1);
+	cgroup_add(e.cgroup_id, 0, 0, 0, 0, 1);
 	emit(&e, true);
 	return 0;
 }

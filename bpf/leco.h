@@ -9,7 +9,7 @@
 #ifndef LECO_H
 #define LECO_H
 
-#define LECO_ABI_VERSION 1
+#define LECO_ABI_VERSION 2
 
 #define LECO_COMM_LEN 16
 #define LECO_ADDR_LEN 16
@@ -45,7 +45,6 @@ enum leco_reason {
 enum leco_hook {
 	LECO_HOOK_TCP_STATE = 0,     /* tp_btf/inet_sock_set_state */
 	LECO_HOOK_KFREE_SKB,         /* tp_btf/kfree_skb */
-	LECO_HOOK_CONNECT_ENTER,     /* tracepoint/syscalls/sys_enter_connect */
 	LECO_HOOK_CONNECT_EXIT,      /* tracepoint/syscalls/sys_exit_connect */
 	LECO_HOOK_CG_CONNECT4,       /* cgroup/connect4 on the cgroup2 root */
 	LECO_HOOK_CG_CONNECT6,       /* cgroup/connect6 */
@@ -89,7 +88,10 @@ struct leco_event {
 	__u8 old_state;
 	__u32 pid;                   /* tgid; 0 when never seen in process context */
 	__u32 uid;                   /* socket owner (sk_uid) or current uid */
-	__u64 ts_ns;                 /* bpf_ktime_get_boot_ns() */
+	__u64 ts_ns;                 /* bpf_ktime_get_boot_ns() on BLOCKED, DENIED and new
+	                              * unconnected destinations; 0 on the other flow events
+	                              * (a clock read per connection costs more than the
+	                              * reader's own stamp when it drains the event) */
 	__u64 cookie;                /* socket cookie (0: no socket, e.g. an ingress drop) */
 	__u64 cgroup_id;             /* cgroup v2 id */
 	__u8 local_addr[LECO_ADDR_LEN];
@@ -121,7 +123,6 @@ struct leco_sock {
 	__u64 rx_bytes;
 	__u64 tx_calls;
 	__u64 rx_calls;
-	__u64 start_ns;
 	__u32 pid;
 	__u32 uid;
 	__u32 flags;                 /* LECO_F_* */
@@ -133,14 +134,13 @@ struct leco_sock {
  * Per-cgroup counters (per-CPU hash keyed by cgroup id: sum over CPUs).
  * Bytes and calls of a socket are folded in when it closes; live sockets'
  * are in their socket storage (read them through the iterator and add the
- * records without LECO_F_COUNTED).  Flows and blocked count as they happen.
+ * records without LECO_F_COUNTED).  Blocked attempts count as they happen.
  */
 struct leco_cgroup_stats {
 	__u64 tx_bytes;
 	__u64 rx_bytes;
 	__u64 tx_calls;
 	__u64 rx_calls;
-	__u64 flows;                 /* flows opened */
 	__u64 blocked;               /* blocked packets and denied connects */
 };
 
@@ -201,12 +201,12 @@ struct leco_meta {
 /* Userspace: pin layout checks. */
 #define LECO_ASSERT_ABI()                                                          \
 	_Static_assert(sizeof(struct leco_event) == 152, "leco_event layout");     \
-	_Static_assert(sizeof(struct leco_sock) == 88, "leco_sock layout");        \
-	_Static_assert(sizeof(struct leco_cgroup_stats) == 48, "cgroup stats");    \
+	_Static_assert(sizeof(struct leco_sock) == 80, "leco_sock layout");        \
+	_Static_assert(sizeof(struct leco_cgroup_stats) == 40, "cgroup stats");    \
 	_Static_assert(sizeof(struct leco_drop_key) == 40, "drop key layout");     \
 	_Static_assert(sizeof(struct leco_drop_val) == 16, "drop val layout");     \
 	_Static_assert(sizeof(struct leco_dest_key) == 32, "dest key layout");     \
-	_Static_assert(sizeof(struct leco_sock_rec) == 136, "sock rec layout");    \
+	_Static_assert(sizeof(struct leco_sock_rec) == 128, "sock rec layout");    \
 	_Static_assert(sizeof(struct leco_meta) == 72, "meta layout")
 #endif
 

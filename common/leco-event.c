@@ -139,7 +139,6 @@ const char *leco_hook_name(unsigned hook)
 	static const char *const names[LECO_HOOK_MAX] = {
 		[LECO_HOOK_TCP_STATE] = "tcp-state",
 		[LECO_HOOK_KFREE_SKB] = "kfree-skb",
-		[LECO_HOOK_CONNECT_ENTER] = "connect-enter",
 		[LECO_HOOK_CONNECT_EXIT] = "connect-exit",
 		[LECO_HOOK_CG_CONNECT4] = "cgroup-connect4",
 		[LECO_HOOK_CG_CONNECT6] = "cgroup-connect6",

@@ -93,7 +93,7 @@ static struct leco_sock_rec sock(guint64 cookie, guint16 family, guint8 proto, c
 {
 	struct leco_sock_rec r = {
 		.s = { .cookie = cookie, .cgroup_id = CG(CG_TERMINAL), .tx_bytes = 1234, .rx_bytes = 567890,
-		       .tx_calls = 3, .rx_calls = 40, .start_ns = 5000000, .pid = 4242, .uid = 1000,
+		       .tx_calls = 3, .rx_calls = 40, .pid = 4242, .uid = 1000,
 		       .flags = LECO_F_ANNOUNCED | LECO_F_TCP_SEEN },
 		.local_port = lport, .remote_port = rport, .family = family, .protocol = proto,
 		.state = proto == IPPROTO_TCP ? TCP_ESTABLISHED : 0, .netns = 4026531840u,

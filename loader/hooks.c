@@ -17,7 +17,6 @@
 struct hook leco_hooks[LECO_HOOK_MAX] = {
 	{ LECO_HOOK_TCP_STATE, "tcp_state", HOOK_TP_BTF, "inet_sock_set_state", true },
 	{ LECO_HOOK_KFREE_SKB, "kfree_skb", HOOK_TP_BTF, "kfree_skb", true },
-	{ LECO_HOOK_CONNECT_ENTER, "connect_enter", HOOK_TRACEPOINT, "syscalls/sys_enter_connect", false },
 	{ LECO_HOOK_CONNECT_EXIT, "connect_exit", HOOK_TRACEPOINT, "syscalls/sys_exit_connect", false },
 	{ LECO_HOOK_CG_CONNECT4, "connect4", HOOK_CGROUP, "BPF_CGROUP_INET4_CONNECT", false },
 	{ LECO_HOOK_CG_CONNECT6, "connect6", HOOK_CGROUP, "BPF_CGROUP_INET6_CONNECT", false },
@@ -166,16 +165,15 @@ int hooks_probe(bool verbose)
 	for (int i = 0; i < LECO_HOOK_MAX; i++)
 		probe_one(&leco_hooks[i], btf);
 
-	/* The connect pair only works together. */
-	if (!leco_hooks[LECO_HOOK_CONNECT_ENTER].available || !leco_hooks[LECO_HOOK_CONNECT_EXIT].available) {
-		for (int i = LECO_HOOK_CONNECT_ENTER; i <= LECO_HOOK_CONNECT_EXIT; i++) {
-			if (leco_hooks[i].available) {
-				leco_hooks[i].available = false;
-				snprintf(leco_hooks[i].why, sizeof(leco_hooks[i].why),
-					 "its connect() twin is missing");
-			}
-		}
+#if !defined(__x86_64__) && !defined(__aarch64__)
+	/* connect_exit reads connect()'s arguments from the saved user
+	 * registers: known for x86-64 and arm64 only */
+	if (leco_hooks[LECO_HOOK_CONNECT_EXIT].available) {
+		leco_hooks[LECO_HOOK_CONNECT_EXIT].available = false;
+		snprintf(leco_hooks[LECO_HOOK_CONNECT_EXIT].why, sizeof(leco_hooks[LECO_HOOK_CONNECT_EXIT].why),
+			 "connect()'s arguments are read from the syscall registers, known for x86-64 and arm64 only");
 	}
+#endif
 	if (verbose)
 		for (int i = 0; i < LECO_HOOK_MAX; i++)
 			fprintf(stderr, "hook %s: %s%s%s\n", leco_hooks[i].prog,

@@ -224,7 +224,7 @@ static mode_t map_mode(const char *name, mode_t mode)
 {
 	if (strcmp(name, "events") == 0)
 		return mode;
-	if (strcmp(name, "sockets") == 0 || strcmp(name, "connects") == 0)
+	if (strcmp(name, "sockets") == 0)
 		return mode & 0400;
 	return mode & 0440 & ~0222;
 }

@@ -212,12 +212,12 @@ static void add_live(const struct leco_sock_rec *rec, void *data)
 
 static int cmd_cgroup(const char *dir, const char *id_s)
 {
-	uint64_t id = strtoull(id_s, NULL, 0), s[6] = {};
+	uint64_t id = strtoull(id_s, NULL, 0), s[5] = {};
 	int fd = open_pin(dir, "cgroup_stats", true), r;
 
 	if (fd < 0)
 		return 1;
-	r = sum_percpu(fd, &id, sizeof(struct leco_cgroup_stats), s, 6);
+	r = sum_percpu(fd, &id, sizeof(struct leco_cgroup_stats), s, 5);
 	if (r < 0 && r != -ENOENT)
 		return fprintf(stderr, "leco-test-reader: lookup: %s\n", strerror(-r)), 1;
 	{
@@ -227,13 +227,12 @@ static int cmd_cgroup(const char *dir, const char *id_s)
 			fprintf(stderr, "leco-test-reader: live sockets unavailable, totals are of closed ones\n");
 	}
 	if (r == -ENOENT && !s[0] && !s[1]) {
-		printf("cgroup=%llu missing=1 tx=0 rx=0 txc=0 rxc=0 flows=0 blocked=0\n", (unsigned long long)id);
+		printf("cgroup=%llu missing=1 tx=0 rx=0 txc=0 rxc=0 blocked=0\n", (unsigned long long)id);
 		return 0;
 	}
-	printf("cgroup=%llu missing=0 tx=%llu rx=%llu txc=%llu rxc=%llu flows=%llu blocked=%llu\n",
+	printf("cgroup=%llu missing=0 tx=%llu rx=%llu txc=%llu rxc=%llu blocked=%llu\n",
 	       (unsigned long long)id, (unsigned long long)s[0], (unsigned long long)s[1],
-	       (unsigned long long)s[2], (unsigned long long)s[3], (unsigned long long)s[4],
-	       (unsigned long long)s[5]);
+	       (unsigned long long)s[2], (unsigned long long)s[3], (unsigned long long)s[4]);
 	return 0;
 }
 

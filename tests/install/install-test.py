@@ -500,7 +500,9 @@ def case_daemon_ns(t, args):
     bus = dmn = None
     try:
         run([loader, '--pin', pin_dir, '--group', pin])
-        st = os.stat(os.path.join(pin_dir, 'events_v1'))
+        events = [n for n in os.listdir(pin_dir) if re.fullmatch(r'events_v\d+', n)]
+        check(len(events) == 1, 'one ring buffer pin expected in %s: %s' % (pin_dir, sorted(os.listdir(pin_dir))))
+        st = os.stat(os.path.join(pin_dir, events[0]))
         check(st.st_gid == grp.getgrnam(pin).gr_gid, 'pins not given to %s' % pin)
         bus, address = start_bus(BUS_CONF.format(
             socket=os.path.join(tmp, 'bus'), servicedir='',

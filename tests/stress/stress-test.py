@@ -865,7 +865,7 @@ def pin_maps(path, spec):
     os.mkdir(path)
     os.chmod(path, 0o755)
     for name, (typ, key, value, entries) in spec.items():
-        f = os.path.join(path, f"{name}_v1")
+        f = os.path.join(path, f"{name}_v{ABI}")
         bpftool("map", "create", f, "type", typ, "key", str(key), "value", str(value), "entries", str(entries),
                 "name", name[:15])
         os.chown(f, 0, NOGROUP)
@@ -879,11 +879,13 @@ def meta_value(abi):
     return ["value", *[str(b) for b in raw]]
 
 
+ABI = ct.ABI   # every pin name carries it
+
 GOOD_MAPS = {
     "events": ("ringbuf", 0, 0, 4096),
     "meta": ("array", 4, 72, 1),
     "stats": ("percpu_array", 4, 8, 6),
-    "cgroup_stats": ("lru_percpu_hash", 8, 48, 16),
+    "cgroup_stats": ("lru_percpu_hash", 8, 40, 16),
     "dests": ("lru_hash", 32, 8, 16),
 }
 
@@ -919,8 +921,8 @@ def case_malformed(g):
     naming the file and the problem, never takes the bus name; an empty file
     is a valid one (defaults).  (2) Pin dirs with real maps under the
     expected names but of the wrong type, the wrong value size, a map of
-    another ABI version (meta says 2), and a set of another ABI only
-    (*_v2): exit 1 with one line naming the map and what is wrong, or the
+    another ABI version (meta says the next one), and a set of the next ABI
+    only (*_v<ABI+1>): exit 1 with one line naming the map and what is wrong, or the
     ABI; leco-ebpf-load then replaces such a set and the daemon starts.
     (3) No cgroup2 mount (a mount namespace with the cgroup2 mounts gone and
     an empty tmpfs on /sys/fs/cgroup), and a cgroup2 mount hidden under
@@ -1000,18 +1002,18 @@ def case_malformed(g):
 
     # -- (2) pin dirs of the wrong kind
     bad_sets = [
-        ("events_v1 a hash map", {"events": ("hash", 4, 4, 4)}, ("events_v1", "type")),
-        ("cgroup_stats_v1 with 40-byte values", {"cgroup_stats": ("lru_percpu_hash", 8, 40, 16)},
-         ("cgroup_stats_v1", "value 40")),
-        ("meta_v1 of ABI 2", {}, ("ABI 2",)),
+        (f"events_v{ABI} a hash map", {"events": ("hash", 4, 4, 4)}, (f"events_v{ABI}", "type")),
+        (f"cgroup_stats_v{ABI} with 48-byte values", {"cgroup_stats": ("lru_percpu_hash", 8, 48, 16)},
+         (f"cgroup_stats_v{ABI}", "value 48")),
+        (f"meta_v{ABI} of ABI {ABI + 1}", {}, (f"ABI {ABI + 1}",)),
     ]
     for i, (what, change, texts) in enumerate(bad_sets):
         path = f"/sys/fs/bpf/{h.tag}-bad{i}"
         h.cleanups.append(lambda path=path: run([ct.LOADER, "--pin", path, "--unload"], check_rc=False))
         h.cleanups.append(lambda path=path: subprocess.run(["rm", "-rf", path]))
         pin_maps(path, dict(GOOD_MAPS, **change))
-        bpftool("map", "update", "pinned", f"{path}/meta_v1", "key", "0", "0", "0", "0",
-                *meta_value(2 if "ABI" in what else 1))
+        bpftool("map", "update", "pinned", f"{path}/meta_v{ABI}", "key", "0", "0", "0", "0",
+                *meta_value(ABI + 1 if "of ABI" in what else ABI))
         refused(f"a pin dir with {what}", *texts, pin=path)
         if i == 0:
             # the loader replaces a foreign set; then the daemon starts
@@ -1023,13 +1025,14 @@ def case_malformed(g):
             check(d.p.poll() is None, f"leco-dbusd on the replaced pins: {d.stderr()}")
             dt.stop_pid(d.p)
             wait(lambda: not t.has_owner(), 5, "the name to be free")
-    v2 = f"/sys/fs/bpf/{h.tag}-v2"
-    os.mkdir(v2)
-    h.cleanups.append(lambda: subprocess.run(["rm", "-rf", v2]))
+    other = f"/sys/fs/bpf/{h.tag}-other-abi"
+    os.mkdir(other)
+    h.cleanups.append(lambda: subprocess.run(["rm", "-rf", other]))
     for name, (typ, key, value, entries) in GOOD_MAPS.items():
-        bpftool("map", "create", f"{v2}/{name}_v2", "type", typ, "key", str(key), "value", str(value),
+        bpftool("map", "create", f"{other}/{name}_v{ABI + 1}", "type", typ, "key", str(key), "value", str(value),
                 "entries", str(entries), "name", name[:15])
-    refused("a pin dir of ABI 2 only (*_v2)", "events_v1", "No such file", "leco-ebpf-load", pin=v2)
+    refused(f"a pin dir of ABI {ABI + 1} only (*_v{ABI + 1})", f"events_v{ABI}", "No such file", "leco-ebpf-load",
+            pin=other)
 
     # -- (3) no cgroup2 mount
     nocg = f"/sys/fs/bpf/{h.tag}-nocg"
