@@ -3,13 +3,15 @@
  * bpfnoop: load and attach the reference programs of bpfnoop.bpf.c and keep
  * them attached until SIGTERM/SIGINT or MAXSECS.
  *
- *   bpfnoop OBJECT [-T MAXSECS]
+ *   bpfnoop OBJECT [-T MAXSECS] [-c CGROUP2_DIR]
  *
+ * Cgroup programs are attached to CGROUP2_DIR (needed when OBJECT has any).
  * Prints one "id=N name=NAME" line per attached program, then "ready".
  */
 #define _GNU_SOURCE
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,15 +27,23 @@ static void on_signal(int sig)
 
 int main(int argc, char **argv)
 {
-	struct bpf_link *links[8] = {};
+	struct bpf_link *links[16] = {};
 	struct bpf_object *obj;
 	struct bpf_program *p;
-	int max_secs = 600, n = 0, err = 1, opt, i;
+	int max_secs = 600, n = 0, err = 1, opt, i, cgfd = -1;
 
-	while ((opt = getopt(argc, argv, "T:")) != -1) {
-		if (opt != 'T')
+	while ((opt = getopt(argc, argv, "T:c:")) != -1) {
+		if (opt == 'T') {
+			max_secs = atoi(optarg);
+		} else if (opt == 'c') {
+			cgfd = open(optarg, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+			if (cgfd < 0) {
+				perror(optarg);
+				return 1;
+			}
+		} else {
 			goto usage;
-		max_secs = atoi(optarg);
+		}
 	}
 	if (optind != argc - 1 || max_secs < 1)
 		goto usage;
@@ -55,7 +65,11 @@ int main(int argc, char **argv)
 
 		if (n == (int)(sizeof(links) / sizeof(links[0])))
 			break;
-		links[n] = bpf_program__attach(p);
+		if (bpf_program__type(p) == BPF_PROG_TYPE_CGROUP_SOCK_ADDR ||
+		    bpf_program__type(p) == BPF_PROG_TYPE_CGROUP_SOCK)
+			links[n] = cgfd >= 0 ? bpf_program__attach_cgroup(p, cgfd) : NULL;
+		else
+			links[n] = bpf_program__attach(p);
 		if (!links[n]) {
 			fprintf(stderr, "bpfnoop: cannot attach \"%s\"\n", bpf_program__name(p));
 			goto out;
@@ -75,6 +89,6 @@ out:
 	bpf_object__close(obj);
 	return err;
 usage:
-	fprintf(stderr, "usage: bpfnoop OBJECT [-T MAXSECS]\n");
+	fprintf(stderr, "usage: bpfnoop OBJECT [-T MAXSECS] [-c CGROUP2_DIR]\n");
 	return 2;
 }
