@@ -10,6 +10,9 @@ struct _LecoCell {
   float xalign;
   PangoLayout *layout;         /* of text, made on first draw */
   int sample_width, height;    /* measured once per style */
+  LecoCellTextFunc source;     /* text made from source (source_data) */
+  gpointer source_data;
+  gboolean stale;              /* the source changed while unmapped */
 };
 
 G_DEFINE_FINAL_TYPE (LecoCell, leco_cell, GTK_TYPE_WIDGET)
@@ -73,6 +76,25 @@ leco_cell_css_changed (GtkWidget *widget, GtkCssStyleChange *change)
 }
 
 static void
+update_from_source (LecoCell *self)
+{
+  g_autofree char *text = self->source ? self->source (self->source_data) : NULL;
+
+  self->stale = FALSE;
+  leco_cell_set_text (self, text);
+}
+
+static void
+leco_cell_map (GtkWidget *widget)
+{
+  LecoCell *self = LECO_CELL (widget);
+
+  GTK_WIDGET_CLASS (leco_cell_parent_class)->map (widget);
+  if (self->stale)
+    update_from_source (self);
+}
+
+static void
 leco_cell_finalize (GObject *object)
 {
   LecoCell *self = LECO_CELL (object);
@@ -93,6 +115,7 @@ leco_cell_class_init (LecoCellClass *klass)
   widget_class->measure = leco_cell_measure;
   widget_class->snapshot = leco_cell_snapshot;
   widget_class->css_changed = leco_cell_css_changed;
+  widget_class->map = leco_cell_map;
   gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_LABEL);
   gtk_widget_class_set_css_name (widget_class, "label");
 }
@@ -132,4 +155,25 @@ const char *
 leco_cell_get_text (LecoCell *self)
 {
   return self->text ? self->text : "";
+}
+
+void
+leco_cell_set_source (LecoCell *self, LecoCellTextFunc func, gpointer data)
+{
+  self->source = func;
+  self->source_data = data;
+  /* no source (an unbound list item): the text stays until the next one */
+  if (func)
+    leco_cell_source_changed (self);
+  else
+    self->stale = FALSE;
+}
+
+void
+leco_cell_source_changed (LecoCell *self)
+{
+  if (gtk_widget_get_mapped (GTK_WIDGET (self)))
+    update_from_source (self);
+  else
+    self->stale = TRUE;
 }

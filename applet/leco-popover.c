@@ -31,6 +31,7 @@ struct _LecoPopover {
   GtkWidget *search;
   GtkWidget *status;
   GtkWidget *summary;
+  GHashTable *bound;          /* GtkListItem (cells) bound to a row */
   char *needle;
   gboolean was_active;
   guint clock;                 /* relative times, only while shown */
@@ -146,20 +147,20 @@ on_expanded (GtkTreeListRow *trow, GParamSpec *pspec, LecoPopover *self)
 
 /* ---- cells --------------------------------------------------------------- */
 
-typedef char *(*CellText) (LecoRow *row);
-
-/* A text column: how its text is made, and a sample as wide as the text
- * usually gets (the cell's size; longer text is ellipsized). */
+/* A text column: how its text is made (from a LecoRow), a sample as wide
+ * as the text usually gets (the cell's size; longer text is ellipsized),
+ * and whether the text moves with the clock. */
 typedef struct {
-  CellText text;
+  LecoCellTextFunc text;
   const char *sample;
+  gboolean clock;
 } TextColumn;
 
-static char *text_down (LecoRow *r) { return leco_format_rate (leco_row_get_rx_rate (r)); }
-static char *text_up (LecoRow *r) { return leco_format_rate (leco_row_get_tx_rate (r)); }
+static char *text_down (gpointer r) { return leco_format_rate (leco_row_get_rx_rate (r)); }
+static char *text_up (gpointer r) { return leco_format_rate (leco_row_get_tx_rate (r)); }
 
 static char *
-text_total (LecoRow *r)
+text_total (gpointer r)
 {
   g_autofree char *rx = leco_format_bytes (leco_row_get_rx_bytes (r));
   g_autofree char *tx = leco_format_bytes (leco_row_get_tx_bytes (r));
@@ -168,13 +169,13 @@ text_total (LecoRow *r)
 }
 
 static char *
-text_conns (LecoRow *r)
+text_conns (gpointer r)
 {
   return leco_row_is_cgroup (r) ? g_strdup_printf ("%u", leco_row_get_connections (r)) : g_strdup ("");
 }
 
 static char *
-text_blocked (LecoRow *r)
+text_blocked (gpointer r)
 {
   return leco_row_is_cgroup (r) && leco_row_get_blocked (r) ? g_strdup_printf ("%" G_GUINT64_FORMAT,
                                                                                leco_row_get_blocked (r))
@@ -182,17 +183,50 @@ text_blocked (LecoRow *r)
 }
 
 static char *
-text_active (LecoRow *r)
+text_active (gpointer r)
 {
   return leco_format_relative (leco_row_get_last_active (r), g_get_real_time ());
 }
 
-static const TextColumn col_down = { text_down, N_("888.8 kB/s") };
-static const TextColumn col_up = { text_up, N_("888.8 kB/s") };
-static const TextColumn col_total = { text_total, N_("↓ 888.8 MB  ↑ 888.8 MB") };
-static const TextColumn col_conns = { text_conns, "8888" };
-static const TextColumn col_blocked = { text_blocked, "8888" };
-static const TextColumn col_active = { text_active, N_("59 min ago") };
+static const TextColumn col_down = { text_down, N_("888.8 kB/s"), FALSE };
+static const TextColumn col_up = { text_up, N_("888.8 kB/s"), FALSE };
+static const TextColumn col_total = { text_total, N_("↓ 888.8 MB  ↑ 888.8 MB"), FALSE };
+static const TextColumn col_conns = { text_conns, "8888", FALSE };
+static const TextColumn col_blocked = { text_blocked, "8888", FALSE };
+static const TextColumn col_active = { text_active, N_("59 min ago"), TRUE };
+
+/*
+ * What a bound list item (one cell of a row) shows.  The popover keeps the
+ * set of them and brings those whose row changed up to date after each
+ * update (leco_popover_refresh), rather than each cell connecting to its
+ * row: a list view keeps up to 200 rows bound, re-bound whenever the order
+ * changes, and a handler connected and disconnected per cell per bind cost
+ * more than what the cells show.
+ */
+typedef struct _Bound Bound;
+typedef void (*ShowFunc) (GtkListItem *item, Bound *b);
+struct _Bound {
+  LecoRow *row;                /* owned while bound */
+  guint serial;                /* the row's when last shown */
+  ShowFunc show;
+  const TextColumn *col;       /* text cells */
+};
+
+static Bound *
+bound_of (GtkListItem *item)
+{
+  return g_object_get_data (G_OBJECT (item), "leco-bound");
+}
+
+static void
+bound_setup (GtkListItem *item, ShowFunc show, const TextColumn *col)
+{
+  Bound *b = g_new0 (Bound, 1);
+
+  b->show = show;
+  b->col = col;
+  g_object_set_data_full (G_OBJECT (item), "leco-bound", b, g_free);
+}
 
 static LecoRow *
 item_row (GtkListItem *item)
@@ -209,14 +243,35 @@ item_row (GtkListItem *item)
 }
 
 static void
-refresh_label (LecoRow *changed_row, guint what, GtkListItem *item)
+any_bind (GtkSignalListItemFactory *f, GtkListItem *item, LecoPopover *self)
 {
-  const TextColumn *col = g_object_get_data (G_OBJECT (item), "leco-text");
-  GtkWidget *cell = gtk_list_item_get_child (item);
+  Bound *b = bound_of (item);
   LecoRow *row = item_row (item);
-  g_autofree char *text = row ? col->text (row) : NULL;
 
-  leco_cell_set_text (LECO_CELL (cell), text);
+  g_set_object (&b->row, row);
+  if (!row)
+    return;
+  b->serial = leco_row_get_serial (row);
+  b->show (item, b);
+  g_hash_table_add (self->bound, item);
+}
+
+static void
+any_unbind (GtkSignalListItemFactory *f, GtkListItem *item, LecoPopover *self)
+{
+  Bound *b = bound_of (item);
+
+  g_hash_table_remove (self->bound, item);
+  if (b->col)
+    leco_cell_set_source (LECO_CELL (gtk_list_item_get_child (item)), NULL, NULL);
+  g_clear_object (&b->row);
+}
+
+static void
+show_text (GtkListItem *item, Bound *b)
+{
+  /* made now when on screen, else when it gets there */
+  leco_cell_set_source (LECO_CELL (gtk_list_item_get_child (item)), b->col->text, b->row);
 }
 
 static void
@@ -225,43 +280,41 @@ text_setup (GtkSignalListItemFactory *f, GtkListItem *item, const TextColumn *co
   GtkWidget *cell = leco_cell_new (_(col->sample), 1.0);
 
   gtk_widget_add_css_class (cell, "numeric");
-  g_object_set_data (G_OBJECT (item), "leco-text", (gpointer) col);
+  bound_setup (item, show_text, col);
   gtk_list_item_set_child (item, cell);
 }
 
-static void
-text_bind (GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
-{
-  LecoRow *row = item_row (item);
-
-  refresh_label (NULL, 0, item);
-  if (row)
-    g_signal_connect_object (row, "changed", G_CALLBACK (refresh_label), item, 0);
-  g_object_set_data_full (G_OBJECT (item), "leco-row", row ? g_object_ref (row) : NULL, g_object_unref);
-}
-
-static void
-any_unbind (GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
-{
-  LecoRow *row = g_object_get_data (G_OBJECT (item), "leco-row");
-
-  if (row)
-    g_signal_handlers_disconnect_by_data (row, item);
-  g_object_set_data (G_OBJECT (item), "leco-row", NULL);
-}
-
 static GtkColumnViewColumn *
-text_column (const char *title, const TextColumn *col)
+text_column (LecoPopover *self, const char *title, const TextColumn *col)
 {
   GtkListItemFactory *f = gtk_signal_list_item_factory_new ();
 
   g_signal_connect (f, "setup", G_CALLBACK (text_setup), (gpointer) col);
-  g_signal_connect (f, "bind", G_CALLBACK (text_bind), NULL);
-  g_signal_connect (f, "unbind", G_CALLBACK (any_unbind), NULL);
+  g_signal_connect (f, "bind", G_CALLBACK (any_bind), self);
+  g_signal_connect (f, "unbind", G_CALLBACK (any_unbind), self);
   return gtk_column_view_column_new (title, f);
 }
 
 /* the name column: expander, icon, title over a dim subtitle */
+static void
+show_name (GtkListItem *item, Bound *b)
+{
+  GtkImage *icon = g_object_get_data (G_OBJECT (item), "icon");
+  GtkLabel *title = g_object_get_data (G_OBJECT (item), "title");
+  GtkLabel *sub = g_object_get_data (G_OBJECT (item), "sub");
+  GIcon *gicon = leco_row_get_icon (b->row);
+
+  /* names rarely change: only what differs (a new label text makes the
+   * view measure the row again) */
+  if (gtk_image_get_storage_type (icon) != GTK_IMAGE_GICON || !gicon ||
+      !g_icon_equal (gtk_image_get_gicon (icon), gicon))
+    gtk_image_set_from_gicon (icon, gicon);
+  if (g_strcmp0 (gtk_label_get_text (title), leco_row_get_title (b->row)) != 0)
+    gtk_label_set_text (title, leco_row_get_title (b->row));
+  if (g_strcmp0 (gtk_label_get_text (sub), leco_row_get_subtitle (b->row)) != 0)
+    gtk_label_set_text (sub, leco_row_get_subtitle (b->row));
+}
+
 static void
 name_setup (GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
 {
@@ -286,52 +339,36 @@ name_setup (GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
   g_object_set_data (G_OBJECT (item), "icon", icon);
   g_object_set_data (G_OBJECT (item), "title", title);
   g_object_set_data (G_OBJECT (item), "sub", sub);
+  bound_setup (item, show_name, NULL);
   gtk_list_item_set_child (item, expander);
-}
-
-static void
-refresh_name (LecoRow *changed_row, guint what, GtkListItem *item)
-{
-  LecoRow *row = item_row (item);
-
-  if (!row || !(what & LECO_ROW_CHANGED_NAME))
-    return;
-  gtk_image_set_from_gicon (g_object_get_data (G_OBJECT (item), "icon"), leco_row_get_icon (row));
-  gtk_label_set_text (g_object_get_data (G_OBJECT (item), "title"), leco_row_get_title (row));
-  gtk_label_set_text (g_object_get_data (G_OBJECT (item), "sub"), leco_row_get_subtitle (row));
 }
 
 static void
 name_bind (GtkSignalListItemFactory *f, GtkListItem *item, LecoPopover *self)
 {
   GtkTreeListRow *trow = gtk_list_item_get_item (item);
-  LecoRow *row = item_row (item);
 
   gtk_tree_expander_set_list_row (GTK_TREE_EXPANDER (gtk_list_item_get_child (item)), trow);
-  refresh_name (NULL, LECO_ROW_CHANGED_NAME, item);
-  if (row)
-    g_signal_connect_object (row, "changed", G_CALLBACK (refresh_name), item, 0);
+  any_bind (f, item, self);
   if (trow && !g_object_get_data (G_OBJECT (trow), "leco-watched"))
     {
       g_object_set_data (G_OBJECT (trow), "leco-watched", GINT_TO_POINTER (1));
       g_signal_connect_object (trow, "notify::expanded", G_CALLBACK (on_expanded), self, 0);
     }
-  g_object_set_data_full (G_OBJECT (item), "leco-row", row ? g_object_ref (row) : NULL, g_object_unref);
 }
 
 /* the sparkline of the last minutes */
 static void
 draw_spark (GtkDrawingArea *area, cairo_t *cr, int w, int h, gpointer data)
 {
-  GtkListItem *item = data;
-  LecoRow *row = item_row (item);
+  Bound *b = bound_of (data);
   const guint64 *hist;
   guint n, start;
   guint64 max = 1;
 
-  if (!row || !leco_row_is_cgroup (row))
+  if (!b->row || !leco_row_is_cgroup (b->row))
     return;
-  hist = leco_row_get_history (row, &n, &start);
+  hist = leco_row_get_history (b->row, &n, &start);
   if (n < 2)
     return;
   for (guint i = 0; i < n; i++)
@@ -352,32 +389,42 @@ draw_spark (GtkDrawingArea *area, cairo_t *cr, int w, int h, gpointer data)
 }
 
 static void
+show_spark (GtkListItem *item, Bound *b)
+{
+  gtk_widget_queue_draw (gtk_list_item_get_child (item));
+}
+
+static void
 spark_setup (GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
 {
   GtkWidget *area = gtk_drawing_area_new ();
 
   gtk_drawing_area_set_content_width (GTK_DRAWING_AREA (area), 90);
   gtk_drawing_area_set_content_height (GTK_DRAWING_AREA (area), 22);
+  bound_setup (item, show_spark, NULL);
   gtk_drawing_area_set_draw_func (GTK_DRAWING_AREA (area), draw_spark, item, NULL);
   gtk_list_item_set_child (item, area);
 }
 
+/* The cells whose row changed since they were shown: shown again. */
 static void
-redraw (LecoRow *row, guint what, GtkListItem *item)
+refresh_bound (LecoPopover *self)
 {
-  if (what & LECO_ROW_CHANGED_TRAFFIC)
-    gtk_widget_queue_draw (gtk_list_item_get_child (item));
-}
+  GHashTableIter it;
+  gpointer item;
 
-static void
-spark_bind (GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
-{
-  LecoRow *row = item_row (item);
+  g_hash_table_iter_init (&it, self->bound);
+  while (g_hash_table_iter_next (&it, &item, NULL))
+    {
+      Bound *b = bound_of (item);
+      guint serial = leco_row_get_serial (b->row);
 
-  if (row)
-    g_signal_connect_object (row, "changed", G_CALLBACK (redraw), item, 0);
-  g_object_set_data_full (G_OBJECT (item), "leco-row", row ? g_object_ref (row) : NULL, g_object_unref);
-  gtk_widget_queue_draw (gtk_list_item_get_child (item));
+      if (serial != b->serial)
+        {
+          b->serial = serial;
+          b->show (item, b);
+        }
+    }
 }
 
 /* ---- window -------------------------------------------------------------- */
@@ -424,14 +471,17 @@ static gboolean
 on_clock (gpointer user_data)
 {
   LecoPopover *self = user_data;
-  guint n = g_list_model_get_n_items (self->rows);
+  GHashTableIter it;
+  gpointer item;
 
-  /* relative times, only while someone looks: the cells bound listen */
-  for (guint i = 0; i < n; i++)
+  /* relative times, only while someone looks, only in the bound cells */
+  g_hash_table_iter_init (&it, self->bound);
+  while (g_hash_table_iter_next (&it, &item, NULL))
     {
-      g_autoptr (LecoRow) row = g_list_model_get_item (self->rows, i);
+      Bound *b = bound_of (item);
 
-      leco_row_tick (row);
+      if (b->col && b->col->clock)
+        leco_cell_source_changed (LECO_CELL (gtk_list_item_get_child (item)));
     }
   return G_SOURCE_CONTINUE;
 }
@@ -457,6 +507,8 @@ on_visible (GtkWidget *widget, GParamSpec *pspec, LecoPopover *self)
       if (!self->clock)
         self->clock = g_timeout_add_seconds (10, on_clock, self);
       gtk_sort_list_model_set_sorter (self->sorted, self->row_sorter);
+      /* hidden, the rows changed without the cells following */
+      refresh_bound (self);
     }
   else
     {
@@ -491,6 +543,7 @@ static void
 leco_popover_finalize (GObject *object)
 {
   g_free (LECO_POPOVER (object)->needle);
+  g_hash_table_unref (LECO_POPOVER (object)->bound);
   G_OBJECT_CLASS (leco_popover_parent_class)->finalize (object);
 }
 
@@ -508,6 +561,7 @@ leco_popover_class_init (LecoPopoverClass *klass)
 static void
 leco_popover_init (LecoPopover *self)
 {
+  self->bound = g_hash_table_new (NULL, NULL);
 }
 
 static void
@@ -567,22 +621,22 @@ leco_popover_new (GtkApplication *app, LecoClient *client, GListModel *rows)
   f = gtk_signal_list_item_factory_new ();
   g_signal_connect (f, "setup", G_CALLBACK (name_setup), NULL);
   g_signal_connect (f, "bind", G_CALLBACK (name_bind), self);
-  g_signal_connect (f, "unbind", G_CALLBACK (any_unbind), NULL);
+  g_signal_connect (f, "unbind", G_CALLBACK (any_unbind), self);
   col = gtk_column_view_column_new (_("Application"), f);
   gtk_column_view_column_set_fixed_width (col, 250);
   add_column (self, col, TRUE);
-  add_column (self, text_column (_("Down"), &col_down), FALSE);
-  add_column (self, text_column (_("Up"), &col_up), FALSE);
-  add_column (self, text_column (_("Total"), &col_total), FALSE);
-  add_column (self, text_column (_("Connections"), &col_conns), FALSE);
-  add_column (self, text_column (_("Blocked"), &col_blocked), FALSE);
+  add_column (self, text_column (self, _("Down"), &col_down), FALSE);
+  add_column (self, text_column (self, _("Up"), &col_up), FALSE);
+  add_column (self, text_column (self, _("Total"), &col_total), FALSE);
+  add_column (self, text_column (self, _("Connections"), &col_conns), FALSE);
+  add_column (self, text_column (self, _("Blocked"), &col_blocked), FALSE);
   f = gtk_signal_list_item_factory_new ();
   g_signal_connect (f, "setup", G_CALLBACK (spark_setup), NULL);
-  g_signal_connect (f, "bind", G_CALLBACK (spark_bind), NULL);
-  g_signal_connect (f, "unbind", G_CALLBACK (any_unbind), NULL);
+  g_signal_connect (f, "bind", G_CALLBACK (any_bind), self);
+  g_signal_connect (f, "unbind", G_CALLBACK (any_unbind), self);
   col = gtk_column_view_column_new (_("Activity"), f);
   add_column (self, col, FALSE);
-  add_column (self, text_column (_("Last active"), &col_active), FALSE);
+  add_column (self, text_column (self, _("Last active"), &col_active), FALSE);
 
   gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scroll), self->view);
   gtk_widget_set_vexpand (scroll, TRUE);
@@ -603,8 +657,11 @@ leco_popover_refresh (LecoPopover *self, guint64 rx_rate, guint64 tx_rate)
   g_autofree char *text = g_strdup_printf ("↓ %s  ↑ %s", down, up);
 
   gtk_label_set_text (GTK_LABEL (self->summary), text);
-  if (gtk_widget_get_visible (GTK_WIDGET (self)))
-    resort (self);
+  if (!gtk_widget_get_visible (GTK_WIDGET (self)))
+    return;
+  /* re-sorting re-binds what moved; then the cells still showing old values */
+  resort (self);
+  refresh_bound (self);
 }
 
 void

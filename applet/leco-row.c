@@ -19,6 +19,7 @@ struct _LecoRow {
   guint64 history[LECO_ROW_HISTORY];
   guint n_history, history_start;
   GListStore *children;
+  guint serial;                /* bumped at every change */
 };
 
 G_DEFINE_FINAL_TYPE (LecoRow, leco_row, G_TYPE_OBJECT)
@@ -311,6 +312,7 @@ leco_row_update_traffic (LecoRow *self, const LecoTrafficRecord *rec, gint64 now
   else
     self->history_start = (self->history_start + 1) % LECO_ROW_HISTORY;
   changed |= LECO_ROW_CHANGED_TRAFFIC;
+  self->serial++;
   g_signal_emit (self, signals[SIG_CHANGED], 0, changed);
   return changed;
 }
@@ -319,6 +321,7 @@ void
 leco_row_add_blocked (LecoRow *self, guint64 count)
 {
   self->blocked += count;
+  self->serial++;
   g_signal_emit (self, signals[SIG_CHANGED], 0, (guint) LECO_ROW_CHANGED_BLOCKED);
 }
 
@@ -328,6 +331,7 @@ leco_row_tick (LecoRow *self)
   g_signal_emit (self, signals[SIG_CHANGED], 0, (guint) LECO_ROW_CHANGED_TIME);
 }
 
+guint leco_row_get_serial (LecoRow *self) { return self->serial; }
 gboolean leco_row_is_cgroup (LecoRow *self) { return self->cgroup; }
 guint64 leco_row_get_cgroup_id (LecoRow *self) { return self->cgroup_id; }
 const char *leco_row_get_title (LecoRow *self) { return self->title ? self->title : ""; }

@@ -56,6 +56,8 @@ void leco_row_add_blocked (LecoRow *self, guint64 count);
 /* ::changed with LECO_ROW_CHANGED_TIME, for cells showing relative times */
 void leco_row_tick (LecoRow *self);
 
+/* Bumped at every change: a view compares it with what it shows. */
+guint leco_row_get_serial (LecoRow *self);
 gboolean leco_row_is_cgroup (LecoRow *self);
 guint64 leco_row_get_cgroup_id (LecoRow *self);
 const char *leco_row_get_title (LecoRow *self);     /* app name, unit or cgroup */
