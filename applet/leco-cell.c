@@ -8,6 +8,7 @@ struct _LecoCell {
   char *text;
   char *sample;
   float xalign;
+  PangoEllipsizeMode ellipsize;
   PangoLayout *layout;         /* of text, made on first draw */
   int sample_width, height;    /* measured once per style */
   LecoCellTextFunc source;     /* text made from source (source_data) */
@@ -48,7 +49,7 @@ leco_cell_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
   if (!self->layout)
     {
       self->layout = gtk_widget_create_pango_layout (widget, self->text);
-      pango_layout_set_ellipsize (self->layout, PANGO_ELLIPSIZE_END);
+      pango_layout_set_ellipsize (self->layout, self->ellipsize);
     }
   pango_layout_set_width (self->layout, w * PANGO_SCALE);
   pango_layout_get_pixel_size (self->layout, &lw, &lh);
@@ -124,6 +125,7 @@ static void
 leco_cell_init (LecoCell *self)
 {
   self->height = -1;
+  self->ellipsize = PANGO_ELLIPSIZE_END;
 }
 
 GtkWidget *
@@ -134,6 +136,15 @@ leco_cell_new (const char *sample, float xalign)
   self->sample = g_strdup (sample);
   self->xalign = xalign;
   return GTK_WIDGET (self);
+}
+
+void
+leco_cell_set_ellipsize (LecoCell *self, PangoEllipsizeMode mode)
+{
+  self->ellipsize = mode;
+  if (self->layout)
+    pango_layout_set_ellipsize (self->layout, mode);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
 void

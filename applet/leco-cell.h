@@ -22,6 +22,7 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (LecoCell, leco_cell, LECO, CELL, GtkWidget)
 
 GtkWidget *leco_cell_new (const char *sample, float xalign);
+void leco_cell_set_ellipsize (LecoCell *self, PangoEllipsizeMode mode);   /* default: end */
 void leco_cell_set_text (LecoCell *self, const char *text);
 const char *leco_cell_get_text (LecoCell *self);
 

@@ -210,22 +210,26 @@ struct _Bound {
   guint serial;                /* the row's when last shown */
   ShowFunc show;
   const TextColumn *col;       /* text cells */
+  GtkWidget *icon, *title, *sub;   /* the name cell's */
 };
+
+static GQuark bound_quark;
 
 static Bound *
 bound_of (GtkListItem *item)
 {
-  return g_object_get_data (G_OBJECT (item), "leco-bound");
+  return g_object_get_qdata (G_OBJECT (item), bound_quark);
 }
 
-static void
+static Bound *
 bound_setup (GtkListItem *item, ShowFunc show, const TextColumn *col)
 {
   Bound *b = g_new0 (Bound, 1);
 
   b->show = show;
   b->col = col;
-  g_object_set_data_full (G_OBJECT (item), "leco-bound", b, g_free);
+  g_object_set_qdata_full (G_OBJECT (item), bound_quark, b, g_free);
+  return b;
 }
 
 static LecoRow *
@@ -295,24 +299,22 @@ text_column (LecoPopover *self, const char *title, const TextColumn *col)
   return gtk_column_view_column_new (title, f);
 }
 
-/* the name column: expander, icon, title over a dim subtitle */
+/* The name column: expander, icon, title over a dim subtitle.  The texts
+ * are cells sized once, like the figures: a re-sort re-binds up to 200
+ * rows, and GtkLabels with new text would have the view measure each of
+ * them again. */
 static void
 show_name (GtkListItem *item, Bound *b)
 {
-  GtkImage *icon = g_object_get_data (G_OBJECT (item), "icon");
-  GtkLabel *title = g_object_get_data (G_OBJECT (item), "title");
-  GtkLabel *sub = g_object_get_data (G_OBJECT (item), "sub");
   GIcon *gicon = leco_row_get_icon (b->row);
+  GtkImage *icon = GTK_IMAGE (b->icon);
 
-  /* names rarely change: only what differs (a new label text makes the
-   * view measure the row again) */
+  /* most rows share their icon: set only when it differs */
   if (gtk_image_get_storage_type (icon) != GTK_IMAGE_GICON || !gicon ||
       !g_icon_equal (gtk_image_get_gicon (icon), gicon))
     gtk_image_set_from_gicon (icon, gicon);
-  if (g_strcmp0 (gtk_label_get_text (title), leco_row_get_title (b->row)) != 0)
-    gtk_label_set_text (title, leco_row_get_title (b->row));
-  if (g_strcmp0 (gtk_label_get_text (sub), leco_row_get_subtitle (b->row)) != 0)
-    gtk_label_set_text (sub, leco_row_get_subtitle (b->row));
+  leco_cell_set_text (LECO_CELL (b->title), leco_row_get_title (b->row));
+  leco_cell_set_text (LECO_CELL (b->sub), leco_row_get_subtitle (b->row));
 }
 
 static void
@@ -321,25 +323,23 @@ name_setup (GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
   GtkWidget *expander = gtk_tree_expander_new ();
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 8);
   GtkWidget *texts = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
-  GtkWidget *icon = gtk_image_new ();
-  GtkWidget *title = gtk_label_new (NULL), *sub = gtk_label_new (NULL);
+  Bound *b = bound_setup (item, show_name, NULL);
 
-  gtk_image_set_pixel_size (GTK_IMAGE (icon), 24);
-  gtk_label_set_xalign (GTK_LABEL (title), 0);
-  gtk_label_set_xalign (GTK_LABEL (sub), 0);
-  gtk_label_set_ellipsize (GTK_LABEL (title), PANGO_ELLIPSIZE_END);
-  gtk_label_set_ellipsize (GTK_LABEL (sub), PANGO_ELLIPSIZE_MIDDLE);
-  gtk_widget_add_css_class (sub, "dim-label");
-  gtk_widget_add_css_class (sub, "caption");
-  gtk_box_append (GTK_BOX (texts), title);
-  gtk_box_append (GTK_BOX (texts), sub);
-  gtk_box_append (GTK_BOX (box), icon);
+  b->icon = gtk_image_new ();
+  /* short samples: the column's width decides, the texts are ellipsized */
+  b->title = leco_cell_new ("Application", 0.0);
+  b->sub = leco_cell_new ("unit.service", 0.0);
+  gtk_image_set_pixel_size (GTK_IMAGE (b->icon), 24);
+  gtk_widget_set_hexpand (b->title, TRUE);
+  gtk_widget_set_hexpand (b->sub, TRUE);
+  leco_cell_set_ellipsize (LECO_CELL (b->sub), PANGO_ELLIPSIZE_MIDDLE);
+  gtk_widget_add_css_class (b->sub, "dim-label");
+  gtk_widget_add_css_class (b->sub, "caption");
+  gtk_box_append (GTK_BOX (texts), b->title);
+  gtk_box_append (GTK_BOX (texts), b->sub);
+  gtk_box_append (GTK_BOX (box), b->icon);
   gtk_box_append (GTK_BOX (box), texts);
   gtk_tree_expander_set_child (GTK_TREE_EXPANDER (expander), box);
-  g_object_set_data (G_OBJECT (item), "icon", icon);
-  g_object_set_data (G_OBJECT (item), "title", title);
-  g_object_set_data (G_OBJECT (item), "sub", sub);
-  bound_setup (item, show_name, NULL);
   gtk_list_item_set_child (item, expander);
 }
 
@@ -550,6 +550,7 @@ leco_popover_finalize (GObject *object)
 static void
 leco_popover_class_init (LecoPopoverClass *klass)
 {
+  bound_quark = g_quark_from_static_string ("leco-bound");
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 

@@ -10,7 +10,16 @@ struct _LecoTraffic {
   GHashTable *by_id;           /* cgroup id -> LecoRow (owned by rows) */
   guint64 rx_rate, tx_rate;    /* sums over the rows */
   guint64 skipped;             /* records without a cgroup id */
+  GArray *later;               /* LecoTrafficRecord, apply()'s, kept: a
+                                * new 80 kB array per update cost more
+                                * (realloc, malloc_consolidate) than its use */
 };
+
+static void
+record_clear (gpointer rec)
+{
+  leco_traffic_record_clear (rec);
+}
 
 LecoTraffic *
 leco_traffic_new (void)
@@ -19,6 +28,8 @@ leco_traffic_new (void)
 
   self->rows = g_list_store_new (LECO_TYPE_ROW);
   self->by_id = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  self->later = g_array_new (FALSE, FALSE, sizeof (LecoTrafficRecord));
+  g_array_set_clear_func (self->later, record_clear);
   return self;
 }
 
@@ -28,6 +39,7 @@ leco_traffic_free (LecoTraffic *self)
   if (!self)
     return;
   g_hash_table_unref (self->by_id);
+  g_array_unref (self->later);
   g_object_unref (self->rows);
   g_free (self);
 }
@@ -91,12 +103,6 @@ update_row (LecoTraffic *self, LecoRow *row, const LecoTrafficRecord *rec, gint6
     g_hash_table_add (seen, row);
 }
 
-static void
-record_clear (gpointer rec)
-{
-  leco_traffic_record_clear (rec);
-}
-
 /*
  * In an order that keeps a sorted view over the rows consistent: new rows
  * join the model (a sort model merges them into its order) while the rows
@@ -109,7 +115,7 @@ apply (LecoTraffic *self, GVariant *records, gint64 now_us, GHashTable *seen)
 {
   g_autoptr (GPtrArray) added = g_ptr_array_new_with_free_func (g_object_unref);
   g_autoptr (GHashTable) removed = g_hash_table_new (NULL, NULL);
-  g_autoptr (GArray) later = g_array_new (FALSE, FALSE, sizeof (LecoTrafficRecord));
+  GArray *later = self->later;
   GVariantIter it;
   GVariant *v;
   guint n = 0;
@@ -119,7 +125,6 @@ apply (LecoTraffic *self, GVariant *records, gint64 now_us, GHashTable *seen)
       g_warning ("traffic records of type %s, not aa{sv}: ignored", g_variant_get_type_string (records));
       return 0;
     }
-  g_array_set_clear_func (later, record_clear);
   g_variant_iter_init (&it, records);
   while ((v = g_variant_iter_next_value (&it)))
     {
@@ -167,6 +172,7 @@ apply (LecoTraffic *self, GVariant *records, gint64 now_us, GHashTable *seen)
 
       update_row (self, g_hash_table_lookup (self->by_id, &rec->cgroup_id), rec, now_us, seen);
     }
+  g_array_set_size (later, 0);   /* the records' strings let go, the space kept */
   if (g_hash_table_size (removed))
     remove_rows (self, removed, TRUE);
   return n;
