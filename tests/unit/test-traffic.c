@@ -256,6 +256,48 @@ test_malformed_list (void)
   g_assert_cmpuint (g_list_model_get_n_items (leco_traffic_get_rows (t)), ==, 1);
 }
 
+static void
+set_flag (gpointer data)
+{
+  *(gboolean *) data = TRUE;
+}
+
+/* The records are let go once the main loop is idle (after the frame that
+ * shows them), not while the update is applied; a row's serial moves at
+ * every change (the popover's cells compare it with what they show). */
+static void
+test_records_kept_until_idle (void)
+{
+  g_autoptr (LecoTraffic) t = leco_traffic_new ();
+  GVariant *recs[1];
+  GVariant *records;
+  gboolean freed = FALSE;
+  guint serial;
+
+  g_autoptr (GVariant) wire = NULL;
+
+  recs[0] = record (7, "/a.slice/a.service", "a.service", "", 1, 2, 3, 4, 1, 0);
+  wire = list (recs, 1);
+  /* the same records, told when they are freed */
+  records = g_variant_new_from_data (G_VARIANT_TYPE ("aa{sv}"), g_variant_get_data (wire),
+                                     g_variant_get_size (wire), FALSE, set_flag, &freed);
+  g_variant_ref_sink (records);
+  g_assert_cmpuint (leco_traffic_apply (t, records, 1), ==, 1);
+  serial = leco_row_get_serial (leco_traffic_lookup (t, 7));
+  g_variant_unref (records);
+  g_assert_false (freed);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_assert_true (freed);
+
+  recs[0] = record (7, "/a.slice/a.service", "a.service", "", 5, 6, 7, 8, 1, 0);
+  records = list (recs, 1);
+  g_assert_cmpuint (leco_traffic_apply (t, records, 2), ==, 1);
+  g_variant_unref (records);
+  g_assert_cmpuint (leco_row_get_serial (leco_traffic_lookup (t, 7)), !=, serial);
+  /* still held when the LecoTraffic goes: freed with it (no leak) */
+}
+
 int
 main (int argc, char **argv)
 {
@@ -266,5 +308,6 @@ main (int argc, char **argv)
   g_test_add_func ("/traffic/reset-drops-forgotten", test_reset_drops_forgotten);
   g_test_add_func ("/traffic/removed", test_removed);
   g_test_add_func ("/traffic/malformed-list", test_malformed_list);
+  g_test_add_func ("/traffic/records-kept-until-idle", test_records_kept_until_idle);
   return g_test_run ();
 }
