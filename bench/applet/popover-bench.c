@@ -23,7 +23,10 @@
  *
  * each up to the frame clock's "after-paint" of the next frame: the change
  * is made outside a frame (from a timeout), so that frame lays out and
- * paints all it queued.
+ * paints all it queued.  The bench lets go of its records where GDBus
+ * would (the handler returns), inside the timed span; the applet holds
+ * them until the main loop is idle, so their tree of GVariants is freed
+ * after that frame, as in the applet.
  * The kinds take turns (noisy machines), with an idle pause before each
  * so that the frame clock starts the frame at once.  The window has the
  * applet's default size: a screenful of rows is bound and drawn.
