@@ -7,8 +7,9 @@ G_BEGIN_DECLS
 
 /* One row of the traffic popover: a cgroup (unit/app), or one of its
  * connections when the row is expanded.  Updated in place; one ::changed
- * signal (guint LecoRowChange flags) per update, so a bound cell redraws
- * once and an unbound row costs nothing more. */
+ * signal (guint LecoRowChange flags) per update, and a serial that moves
+ * with every change (the popover's cells compare it with what they show
+ * rather than each connecting to ::changed). */
 #define LECO_TYPE_ROW (leco_row_get_type ())
 G_DECLARE_FINAL_TYPE (LecoRow, leco_row, LECO, ROW, GObject)
 
