@@ -317,20 +317,6 @@ leco_row_update_traffic (LecoRow *self, const LecoTrafficRecord *rec, gint64 now
   return changed;
 }
 
-void
-leco_row_add_blocked (LecoRow *self, guint64 count)
-{
-  self->blocked += count;
-  self->serial++;
-  g_signal_emit (self, signals[SIG_CHANGED], 0, (guint) LECO_ROW_CHANGED_BLOCKED);
-}
-
-void
-leco_row_tick (LecoRow *self)
-{
-  g_signal_emit (self, signals[SIG_CHANGED], 0, (guint) LECO_ROW_CHANGED_TIME);
-}
-
 guint leco_row_get_serial (LecoRow *self) { return self->serial; }
 gboolean leco_row_is_cgroup (LecoRow *self) { return self->cgroup; }
 guint64 leco_row_get_cgroup_id (LecoRow *self) { return self->cgroup_id; }

@@ -20,7 +20,6 @@ typedef enum {
   LECO_ROW_CHANGED_NAME = 1 << 0,      /* title, subtitle, icon */
   LECO_ROW_CHANGED_TRAFFIC = 1 << 1,   /* rates, totals, connections, last active, history */
   LECO_ROW_CHANGED_BLOCKED = 1 << 2,
-  LECO_ROW_CHANGED_TIME = 1 << 3,      /* only the clock moved: relative times */
 } LecoRowChange;
 
 /* One ListTraffic/TrafficUpdated record, read in one pass over its a{sv}. */
@@ -53,9 +52,6 @@ LecoRow *leco_row_new_connection (GVariant *record);
 /* A traffic record applied in place; emits ::changed once (when something
  * did) and returns what changed (LecoRowChange flags). */
 guint leco_row_update_traffic (LecoRow *self, const LecoTrafficRecord *rec, gint64 now_us);
-void leco_row_add_blocked (LecoRow *self, guint64 count);
-/* ::changed with LECO_ROW_CHANGED_TIME, for cells showing relative times */
-void leco_row_tick (LecoRow *self);
 
 /* Bumped at every change: a view compares it with what it shows. */
 guint leco_row_get_serial (LecoRow *self);
