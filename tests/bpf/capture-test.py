@@ -697,6 +697,7 @@ def case_loader_errors(h):
     expect(3, "needs root", "--pin", h.pin, uid=NOBODY, gid=NOGROUP)
     expect(6, "not on a bpf filesystem", "--pin", f"/run/{h.tag}")
     expect(7, "cgroup2", "--pin", h.pin, "--cgroup", f"/run/{h.tag}-no-cgroup")
+    expect(7, "not a cgroup2 filesystem", "--pin", h.pin, "--cgroup", "/run")
     expect(4, "BTF", "--pin", h.pin, env=dict(os.environ, LECO_BTF_PATH="/nonexistent/vmlinux"))
     env = dict(os.environ)
     env.pop("NOTIFY_SOCKET", None)
