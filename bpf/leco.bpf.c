@@ -289,17 +289,18 @@ int BPF_PROG(tcp_state, struct sock *sk, int oldstate, int newstate)
 		return 0;
 	}
 	if (newstate == TCP_SYN_SENT) {
-		/* connect() in process context; the local port is not chosen yet */
+		/* connect() in process context: note the owner.  The flow is
+		 * announced once, when established (with the local port, not
+		 * chosen yet here) or when it fails; a connect still waiting
+		 * shows in the socket iterator as SYN_SENT. */
 		st = sock_state(sk, true);
 		if (!st)
 			return 0;
 		/* a socket connected again after a disconnect is a new flow */
-		st->flags &= ~LECO_F_COUNTED;
+		st->flags &= ~(LECO_F_COUNTED | LECO_F_ANNOUNCED);
 		st->tx_bytes = st->rx_bytes = st->tx_calls = st->rx_calls = 0;
-		st->flags |= LECO_F_ANNOUNCED | LECO_F_TCP_SEEN;
-		e.type = LECO_EV_FLOW_OPEN;
-		e.direction = LECO_DIR_OUT;
-		goto out;
+		st->flags |= LECO_F_TCP_SEEN;
+		return 0;
 	}
 	if (newstate == TCP_ESTABLISHED && oldstate == TCP_SYN_RECV) {
 		/* accepted child (softirq): storage cloned from the listener names
@@ -329,7 +330,8 @@ int BPF_PROG(tcp_state, struct sock *sk, int oldstate, int newstate)
 		fold_counters(st);
 	}
 	if (newstate == TCP_ESTABLISHED && oldstate == TCP_SYN_SENT) {
-		e.type = LECO_EV_FLOW_STATE;
+		st->flags |= LECO_F_ANNOUNCED;
+		e.type = LECO_EV_FLOW_OPEN;
 		e.direction = LECO_DIR_OUT;
 	} else if (newstate == TCP_CLOSE && oldstate == TCP_SYN_SENT) {
 		e.type = LECO_EV_FLOW_FAIL;

@@ -16,8 +16,10 @@
 
 /* What an event on the ring buffer reports. */
 enum leco_event_type {
-	LECO_EV_FLOW_OPEN = 1,   /* new flow: TCP connect/accept, first datagram to a destination */
-	LECO_EV_FLOW_STATE = 2,  /* TCP state change (established) */
+	LECO_EV_FLOW_OPEN = 1,   /* new flow: TCP connection established (outbound, with its
+	                          * local port) or accepted, first datagram to a destination */
+	LECO_EV_FLOW_STATE = 2,  /* TCP state change: no longer emitted (an outbound connection
+	                          * is announced when established); readers accept it */
 	LECO_EV_FLOW_CLOSE = 3,  /* socket closed: final byte counts */
 	LECO_EV_FLOW_FAIL = 4,   /* TCP connect failed before established (err set) */
 	LECO_EV_BLOCKED = 5,     /* packet dropped by a policy (reason set) */

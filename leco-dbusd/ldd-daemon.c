@@ -533,6 +533,10 @@ ldd_daemon_handle_event (LddDaemon *self, const struct leco_event *e)
         f = ldd_flows_open (self->flows, e, now, &created);
         if (created)
           flow_created (self, f, TRUE);
+        else if (e->protocol == IPPROTO_TCP)
+          /* a connect found waiting (SYN_SENT) by the socket walk, now
+           * established: its local port and state */
+          ldd_flows_state (self->flows, e);
         break;
       }
     case LECO_EV_FLOW_STATE:
@@ -545,6 +549,21 @@ ldd_daemon_handle_event (LddDaemon *self, const struct leco_event *e)
 
         if (ignored (self, e))
           return;
+        if (e->type == LECO_EV_FLOW_FAIL && !ldd_flows_knows_socket (self->flows, e->cookie))
+          {
+            /* a connect that failed before anyone announced it (the kernel
+             * announces outbound TCP once established): opened, then
+             * closed, so that every ConnectionClosed has its Opened */
+            struct leco_event o = *e;
+            gboolean created;
+            LddFlow *f;
+
+            o.type = LECO_EV_FLOW_OPEN;
+            o.state = 2; /* TCP_SYN_SENT */
+            f = ldd_flows_open (self->flows, &o, now, &created);
+            if (created)
+              flow_created (self, f, TRUE);
+          }
         closed = ldd_flows_close (self->flows, e, now);
         for (guint i = 0; i < closed->len && self->exported; i++)
           leco_overseer1_emit_connection_closed (self->skeleton, flow_dict (self, closed->pdata[i]));
@@ -662,7 +681,7 @@ refresh_sockets_full (LddDaemon *self, gboolean announce, GHashTable *live)
       gboolean created;
       LddFlow *f;
 
-      if ((r->s.flags & LECO_F_ANNOUNCED) && !(r->s.flags & LECO_F_COUNTED))
+      if (ldd_sock_rec_is_flow (r))
         g_hash_table_add (alive, (gpointer) &r->s.cookie);
 
       if (live && !(r->s.flags & LECO_F_COUNTED))

@@ -416,6 +416,16 @@ ldd_flows_reaped (LddFlows *self)
   return self->reaped;
 }
 
+gboolean
+ldd_sock_rec_is_flow (const struct leco_sock_rec *r)
+{
+  if (r->s.flags & LECO_F_COUNTED)
+    return FALSE;
+  if (r->s.flags & LECO_F_ANNOUNCED)
+    return TRUE;
+  return r->protocol == IPPROTO_TCP && (r->s.flags & LECO_F_TCP_SEEN) && r->state == 2 /* TCP_SYN_SENT */;
+}
+
 LddFlow *
 ldd_flows_apply_socket (LddFlows *self, const struct leco_sock_rec *r, gint64 now_us, gboolean *created)
 {
@@ -427,11 +437,14 @@ ldd_flows_apply_socket (LddFlows *self, const struct leco_sock_rec *r, gint64 no
       struct leco_event e = {
         .type = LECO_EV_FLOW_OPEN, .family = r->family, .protocol = r->protocol,
         .state = r->protocol == IPPROTO_TCP ? r->state : 0,
+        /* a connect waiting for its answer goes out */
+        .direction = r->protocol == IPPROTO_TCP && r->state == 2 /* TCP_SYN_SENT */ ? LECO_DIR_OUT
+                                                                                  : LECO_DIR_UNKNOWN,
         .pid = r->s.pid, .uid = r->s.uid, .cookie = r->s.cookie, .cgroup_id = r->s.cgroup_id,
         .local_port = r->local_port, .remote_port = r->remote_port,
       };
 
-      if (!(r->s.flags & LECO_F_ANNOUNCED))
+      if (!ldd_sock_rec_is_flow (r))
         return NULL;
       memcpy (e.local_addr, r->local_addr, sizeof (e.local_addr));
       memcpy (e.remote_addr, r->remote_addr, sizeof (e.remote_addr));
@@ -451,6 +464,12 @@ gboolean
 ldd_flows_has_socket (LddFlows *self, guint64 cookie)
 {
   return primary (self, cookie) != NULL;
+}
+
+gboolean
+ldd_flows_knows_socket (LddFlows *self, guint64 cookie)
+{
+  return primary (self, cookie) != NULL || g_hash_table_contains (self->reaped_socks, &cookie);
 }
 
 LddFlow *

@@ -52,8 +52,13 @@ LddFlow *ldd_flows_state (LddFlows *self, const struct leco_event *e);
  * close of a reaped socket closes nothing again, it only sets the final
  * byte counts of its flow). */
 GPtrArray *ldd_flows_close (LddFlows *self, const struct leco_event *e, gint64 now_us);
+/* Whether a live socket from the kernel's iterator is a flow: announced,
+ * or an outbound TCP connect still waiting for its answer (the kernel
+ * announces those only once established or failed). */
+gboolean ldd_sock_rec_is_flow (const struct leco_sock_rec *r);
 /* A live socket from the kernel's iterator: refresh counters; create the
- * flow of an announced socket the table does not know (daemon restart). */
+ * flow of a socket that is a flow (ldd_sock_rec_is_flow) the table does not
+ * know (daemon restart, a connect waiting in SYN_SENT). */
 LddFlow *ldd_flows_apply_socket (LddFlows *self, const struct leco_sock_rec *r, gint64 now_us, gboolean *created);
 
 /* Open flows whose close the daemon has not heard of (the kernel lost the
@@ -71,6 +76,8 @@ guint64 ldd_flows_reaped (LddFlows *self);
 
 LddFlow *ldd_flows_lookup (LddFlows *self, guint64 id);
 gboolean ldd_flows_has_socket (LddFlows *self, guint64 cookie);
+/* Open, or closed by ldd_flows_reap with its close event still to come. */
+gboolean ldd_flows_knows_socket (LddFlows *self, guint64 cookie);
 /* Open flows, oldest first. */
 void ldd_flows_foreach_open (LddFlows *self, GFunc func, gpointer user_data);
 guint ldd_flows_open_count (LddFlows *self);

@@ -572,9 +572,22 @@ def case_blocked(t):
     t0 = now_us()
     p = h.start(a, cg, "connect-only", "--connect", B4, "5400", "--nonblock-wait-ms", "3500", "--comm", "leco-blk",
                 uid=NOBODY)
+    # the connect waits in SYN_SENT (the kernel announces outbound TCP once
+    # established or failed): the daemon finds it among the live sockets
+    time.sleep(0.5)
+    waiting = [c for c in t.call("ListConnections", "{}")
+               if c.get("cgroup-id") == cgid and c.get("remote-port") == 5400]
+    check(len(waiting) == 1, f"the waiting connect in ListConnections: {waiting}")
+    expect_fields(waiting[0], "the waiting connect", state="syn-sent", pid=p.pid, comm="leco-blk", direction="out",
+                  protocol="tcp", **{"remote-address": B4})
     res = p.wait()
     check(res["errno"] in ("EINPROGRESS", "ETIMEDOUT"), f"the dropped connect: {res}")
     ended = time.monotonic()
+    wid = waiting[0]["id"]
+    check(any(s[0].get("id") == wid for _, _, s in mon.signals("ConnectionOpened")),
+          "no ConnectionOpened for the connect found waiting")
+    gone = mon.wait("ConnectionClosed", lambda s: s[0].get("id") == wid, what="the waiting connect's end")[0][2][0]
+    expect_fields(gone, "the waiting connect's end", state="failed", pid=p.pid, **{"remote-port": 5400})
     # the socket is gone: no more SYNs; the last repeat goes out within a window
     time.sleep(1.6)
     mine = lambda s: s.get("cgroup-id") == cgid and s.get("remote-port") == 5400
@@ -665,8 +678,8 @@ def case_traffic(t):
     opened = [s[0] for _, _, s in mon.signals("ConnectionOpened")]
     co = only(opened, "client ConnectionOpened", **{"cgroup-id": cli_id})
     expect_fields(co, "client ConnectionOpened", pid=cli.pid, comm="leco-cli", uid=NOBODY, user="nobody",
-                  direction="out", state="syn-sent", protocol="tcp", family="ipv4",
-                  **{"remote-address": B4, "remote-port": port, "cgroup": rel(h, cli_cg)})
+                  direction="out", state="established", protocol="tcp", family="ipv4",
+                  **{"remote-address": B4, "remote-port": port, "local-port": lport, "cgroup": rel(h, cli_cg)})
     so = only(opened, "server ConnectionOpened", **{"cgroup-id": srv_id})
     expect_fields(so, "server ConnectionOpened", pid=srv.pid, comm="leco-srv", uid=0, user="root", direction="in",
                   protocol="tcp", **{"local-address": B4, "local-port": port, "remote-address": A4,
@@ -678,6 +691,18 @@ def case_traffic(t):
                       **{"rx-bytes": MB, "tx-bytes": MB, "cgroup-id": o["cgroup-id"]})
         check(c["started"] == o["started"] <= c["ended"] <= now_us(), f"{who} timestamps: {c}")
     check(only(closes, "", id=co["id"])["local-port"] == lport, "client close lacks its local port")
+
+    # a refused connect is announced by the kernel only as failed: the
+    # daemon still says it opened (syn-sent), then closed (failed)
+    rc = h.start(a, cli_cg, "connect-only", "--connect", B4, "5409", "--comm", "leco-refused")
+    rres = rc.wait(ok=(0, 1))
+    check(rres.get("errno") == "ECONNREFUSED", f"connect to a closed port: {rres}")
+    ro = mon.wait("ConnectionOpened", lambda s: s[0].get("comm") == "leco-refused", what="the refused connect")
+    ro = ro[0][2][0]
+    expect_fields(ro, "refused ConnectionOpened", state="syn-sent", pid=rc.pid, direction="out",
+                  **{"remote-port": 5409, "cgroup-id": cli_id})
+    rcl = mon.wait("ConnectionClosed", lambda s: s[0].get("id") == ro["id"], what="the refused connect's end")
+    expect_fields(rcl[0][2][0], "refused ConnectionClosed", state="failed", pid=rc.pid, **{"remote-port": 5409})
 
     # a connection held open: the server waits for 2000 bytes, the client
     # sends 1000 and waits for an answer; both give up after the timeout

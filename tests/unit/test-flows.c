@@ -390,6 +390,61 @@ test_reap_then_late_close (void)
   g_assert_cmpuint (old->len, ==, 1);              /* made up from the event, as for any unknown socket */
 }
 
+/* Outbound TCP is announced by the kernel once established or failed; a
+ * connect still waiting (SYN_SENT) is a flow only through the iterator, in
+ * the direction it goes; announced and counted (closed) sockets as before. */
+static void
+test_waiting_connect (void)
+{
+  g_autoptr (LddFlows) t = ldd_flows_new (16, 4);
+  g_autoptr (GHashTable) alive = g_hash_table_new (g_int64_hash, g_int64_equal);
+  g_autoptr (GPtrArray) reaped = NULL;
+  struct leco_sock_rec r = {
+    .s = { .cookie = 77, .cgroup_id = 7, .pid = 4242, .uid = 1000, .flags = LECO_F_TCP_SEEN, .comm = "curl" },
+    .remote_port = 443, .family = AF_INET, .protocol = IPPROTO_TCP, .state = 2 /* SYN_SENT */,
+  };
+  struct leco_event est = ev (LECO_EV_FLOW_OPEN, 77, 0, 443);
+  gboolean created;
+  LddFlow *f;
+
+  g_assert_true (ldd_sock_rec_is_flow (&r));
+  r.state = 1;                       /* established, not announced (yet): not a flow */
+  g_assert_false (ldd_sock_rec_is_flow (&r));
+  r.s.flags |= LECO_F_ANNOUNCED;
+  g_assert_true (ldd_sock_rec_is_flow (&r));
+  r.s.flags |= LECO_F_COUNTED;       /* closed, waiting to be freed */
+  g_assert_false (ldd_sock_rec_is_flow (&r));
+  r.s.flags = LECO_F_TCP_SEEN;
+  r.protocol = IPPROTO_UDP;
+  r.state = 2;
+  g_assert_false (ldd_sock_rec_is_flow (&r));
+
+  r.protocol = IPPROTO_TCP;
+  g_assert_false (ldd_flows_knows_socket (t, 77));
+  f = ldd_flows_apply_socket (t, &r, 1, &created);
+  g_assert_nonnull (f);
+  g_assert_true (created);
+  g_assert_cmpuint (f->direction, ==, LECO_DIR_OUT);
+  g_assert_cmpuint (f->tcp_state, ==, 2);
+  g_assert_true (ldd_flows_knows_socket (t, 77));
+  /* the kernel's announcement when it is established: the same flow */
+  est.protocol = IPPROTO_TCP;
+  est.remote_addr[0] = 0;
+  est.remote_addr[3] = 0;
+  est.state = 1;
+  est.local_port = 51000;
+  g_assert_true (ldd_flows_open (t, &est, 2, &created) == f);
+  g_assert_false (created);
+  g_assert_true (ldd_flows_state (t, &est) == f);
+  g_assert_cmpuint (f->tcp_state, ==, 1);
+  g_assert_cmpuint (f->local_port, ==, 51000);
+  /* reaped (its close lost): still known until its late close */
+  reaped = ldd_flows_reap (t, alive, ldd_flows_next_id (t), 3);
+  g_assert_cmpuint (reaped->len, ==, 1);
+  g_assert_false (ldd_flows_has_socket (t, 77));
+  g_assert_true (ldd_flows_knows_socket (t, 77));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -402,6 +457,7 @@ main (int argc, char **argv)
   g_test_add_func ("/flows/close-many-destinations", test_close_many_destinations);
   g_test_add_func ("/flows/reap-lost", test_reap_lost);
   g_test_add_func ("/flows/reap-then-late-close", test_reap_then_late_close);
+  g_test_add_func ("/flows/waiting-connect", test_waiting_connect);
   g_test_add_func ("/blocked/coalescing", test_blocked_coalescing);
   g_test_add_func ("/blocked/inbound-key", test_blocked_inbound_key);
   g_test_add_func ("/blocked/history-bounded", test_blocked_history_bounded);
