@@ -88,6 +88,8 @@ struct _LddDaemon {
   guint64 log_suppressed;
   /* work since the last tick that left freed memory behind */
   guint churn;
+  guint trim_idle;
+  guint unflushed;            /* connection signals queued since the last flush */
   gint64 reap_logged_us;
   gboolean events_started;
 };
@@ -107,9 +109,24 @@ trim_memory (gpointer user_data)
 {
   LddDaemon *self = user_data;
 
+  self->trim_idle = 0;
+  /* a big reply or a burst of signals is freed once written */
+  if (self->bus)
+    g_dbus_connection_flush_sync (self->bus, NULL, NULL);
+  self->unflushed = 0;
   malloc_trim (0);
   self->churn = 0;
   return G_SOURCE_REMOVE;
+}
+
+/* Trim once the work at hand has freed what it allocated (its locals go at
+ * its return): from an idle callback, in the same main loop iteration when
+ * nothing else is pending. */
+static void
+schedule_trim (LddDaemon *self)
+{
+  if (self->churn >= CHURN_TRIM && !self->trim_idle)
+    self->trim_idle = g_idle_add_full (G_PRIORITY_LOW, trim_memory, self, NULL);
 }
 
 static void
@@ -167,6 +184,7 @@ ldd_daemon_free (LddDaemon *self)
   if (!self)
     return;
   ldd_daemon_stop (self);
+  g_clear_handle_id (&self->trim_idle, g_source_remove);
   g_clear_object (&self->skeleton);
   g_clear_object (&self->bus);
   g_clear_pointer (&self->flows, ldd_flows_free);
@@ -506,13 +524,50 @@ emit_due_blocked (LddDaemon *self)
   schedule_blocked (self, next);
 }
 
+/*
+ * Connection signals come one per event, thousands a second under churn,
+ * and GDBus queues each message for its worker thread without a bound: when
+ * the bus reads slower than we emit, the queue is what the daemon's memory
+ * grows by.  Every FLUSH_EVERY signals, wait until the queue is written:
+ * the kernel's ring buffer is the one place a backlog may wait (and
+ * overflow, counted in EventsLost), not the daemon's heap.
+ */
+#define FLUSH_EVERY 256
+
+static void
+connection_signal_sent (LddDaemon *self)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (++self->unflushed < FLUSH_EVERY || !self->bus)
+    return;
+  self->unflushed = 0;
+  if (!g_dbus_connection_flush_sync (self->bus, NULL, &error) &&
+      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CLOSED))
+    g_debug ("flushing the bus connection: %s", error->message);
+}
+
+static void
+emit_opened (LddDaemon *self, LddFlow *f)
+{
+  leco_overseer1_emit_connection_opened (self->skeleton, flow_dict (self, f));
+  connection_signal_sent (self);
+}
+
+static void
+emit_closed (LddDaemon *self, LddFlow *f)
+{
+  leco_overseer1_emit_connection_closed (self->skeleton, flow_dict (self, f));
+  connection_signal_sent (self);
+}
+
 /* A flow new to the table: name its executable, and say so when asked. */
 static void
 flow_created (LddDaemon *self, LddFlow *f, gboolean announce)
 {
   f->exe = g_ref_string_new_intern (exe_of (self, f->pid));
   if (announce && self->exported)
-    leco_overseer1_emit_connection_opened (self->skeleton, flow_dict (self, f));
+    emit_opened (self, f);
 }
 
 void
@@ -566,7 +621,7 @@ ldd_daemon_handle_event (LddDaemon *self, const struct leco_event *e)
           }
         closed = ldd_flows_close (self->flows, e, now);
         for (guint i = 0; i < closed->len && self->exported; i++)
-          leco_overseer1_emit_connection_closed (self->skeleton, flow_dict (self, closed->pdata[i]));
+          emit_closed (self, closed->pdata[i]);
         break;
       }
     case LECO_EV_BLOCKED:
@@ -647,7 +702,7 @@ reap_lost_flows (LddDaemon *self, GHashTable *alive, guint64 below_id)
     return;
   note_churn (self, closed->len);
   for (guint i = 0; i < closed->len && self->exported; i++)
-    leco_overseer1_emit_connection_closed (self->skeleton, flow_dict (self, closed->pdata[i]));
+    emit_closed (self, closed->pdata[i]);
   if (g_get_monotonic_time () - self->reap_logged_us >= 10 * G_USEC_PER_SEC)
     {
       self->reap_logged_us = g_get_monotonic_time ();
@@ -729,6 +784,9 @@ refresh_sockets_full (LddDaemon *self, gboolean announce, GHashTable *live)
         flow_created (self, f, announce);
     }
   reap_lost_flows (self, alive, below_id);
+  /* a walk of many sockets (its records, the cookie set) leaves the heap
+   * grown by megabytes that glibc keeps: count it as churn */
+  note_churn (self, socks->len);
 }
 
 static void
@@ -840,8 +898,6 @@ ldd_daemon_traffic_tick (LddDaemon *self)
   ldd_source_drain (self->source);
   if (self->exported)
     update_properties (self);
-  if (self->churn >= CHURN_TRIM)
-    trim_memory (self);
   ldd_cgroups_refresh (self->cgroups, CGROUP_REFRESH_MS);
   if (!read_totals (self, totals, &error))
     {
@@ -909,6 +965,7 @@ ldd_daemon_traffic_tick (LddDaemon *self)
     leco_overseer1_emit_traffic_updated (self->skeleton, g_variant_builder_end (&rows));
   else
     g_variant_builder_clear (&rows);
+  schedule_trim (self);
   return changed;
 }
 
@@ -1062,8 +1119,7 @@ handle_list_connections (LecoOverseer1 *object, GDBusMethodInvocation *inv, GVar
   ldd_flows_foreach_open (self->flows, list_one, &c);
   g_variant_dict_clear (&f);
   note_churn (self, ldd_flows_open_count (self->flows));
-  if (self->churn >= CHURN_TRIM)
-    g_idle_add_full (G_PRIORITY_LOW, trim_memory, self, NULL);
+  schedule_trim (self);
   leco_overseer1_complete_list_connections (object, inv, g_variant_builder_end (&out));
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
