@@ -21,7 +21,9 @@ struct _LddFlows {
   guint64 reaped;
   gint64 evict_logged_us;
   GHashTable *by_key;        /* FlowKey* (in the flow) -> open LddFlow* */
-  GHashTable *by_cookie;     /* guint64* -> GPtrArray of open flows (primary first) */
+  GHashTable *by_cookie;     /* guint64* (the first flow's own cookie) -> the socket's first
+                              * open flow; the others follow it through next_of_socket
+                              * (one flow per socket is the common case: no array each) */
   GHashTable *by_id;         /* guint64* -> LddFlow* (open and closed) */
   GHashTable *per_cgroup;    /* guint64 cgroup -> open count (GUINT_TO_POINTER) */
   GQueue lru;                /* open flows, least recently active first */
@@ -92,8 +94,7 @@ ldd_flows_new (guint max_open, guint max_closed)
   self->max_closed = max_closed;
   self->next_id = 1;
   self->by_key = g_hash_table_new (key_hash, key_equal);
-  self->by_cookie = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free,
-                                           (GDestroyNotify) g_ptr_array_unref);
+  self->by_cookie = g_hash_table_new (g_int64_hash, g_int64_equal);
   self->by_id = g_hash_table_new (g_int64_hash, g_int64_equal);
   self->per_cgroup = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   self->reaped_socks = g_hash_table_new (g_int64_hash, g_int64_equal);
@@ -145,15 +146,29 @@ cgroup_count (LddFlows *self, guint64 cgroup_id, int delta)
 static void
 unlink_open (LddFlows *self, LddFlow *f)
 {
-  GPtrArray *a = g_hash_table_lookup (self->by_cookie, &f->cookie);
+  LddFlow *first = g_hash_table_lookup (self->by_cookie, &f->cookie);
 
   g_hash_table_remove (self->by_key, &BOX (f)->key);
-  if (a)
+  if (first == f)
     {
-      g_ptr_array_remove (a, f);
-      if (a->len == 0)
-        g_hash_table_remove (self->by_cookie, &f->cookie);
+      LddFlow *next = f->next_of_socket;
+
+      /* the key is the first flow's own cookie: re-key, never keep a
+       * pointer into a flow that leaves */
+      g_hash_table_remove (self->by_cookie, &f->cookie);
+      if (next)
+        g_hash_table_insert (self->by_cookie, &next->cookie, next);
     }
+  else
+    {
+      for (LddFlow *p = first; p; p = p->next_of_socket)
+        if (p->next_of_socket == f)
+          {
+            p->next_of_socket = f->next_of_socket;
+            break;
+          }
+    }
+  f->next_of_socket = NULL;
   g_queue_unlink (&self->lru, &f->lru);
   cgroup_count (self, f->cgroup_id, -1);
 }
@@ -181,7 +196,7 @@ flow_new (LddFlows *self, guint64 cookie, const guint8 *remote, guint16 rport, g
 {
   FlowBox *b = g_new0 (FlowBox, 1);
   LddFlow *f = &b->flow;
-  GPtrArray *a;
+  LddFlow *first;
 
   if (self->lru.length >= self->max_open)
     evict_one (self);
@@ -195,14 +210,19 @@ flow_new (LddFlows *self, guint64 cookie, const guint8 *remote, guint16 rport, g
   f->lru.data = f;
   g_hash_table_insert (self->by_key, &b->key, f);
   g_hash_table_insert (self->by_id, &f->id, f);
-  a = g_hash_table_lookup (self->by_cookie, &cookie);
-  if (!a)
+  first = g_hash_table_lookup (self->by_cookie, &cookie);
+  f->primary = first == NULL;
+  if (!first)
+    g_hash_table_insert (self->by_cookie, &f->cookie, f);
+  else
     {
-      a = g_ptr_array_new ();
-      g_hash_table_insert (self->by_cookie, g_memdup2 (&cookie, sizeof (cookie)), a);
+      /* after the socket's others: the first stays first */
+      LddFlow *last = first;
+
+      while (last->next_of_socket)
+        last = last->next_of_socket;
+      last->next_of_socket = f;
     }
-  f->primary = a->len == 0;
-  g_ptr_array_add (a, f);
   g_queue_push_tail_link (&self->lru, &f->lru);
   return f;
 }
@@ -278,9 +298,7 @@ ldd_flows_open (LddFlows *self, const struct leco_event *e, gint64 now_us, gbool
 static LddFlow *
 primary (LddFlows *self, guint64 cookie)
 {
-  GPtrArray *a = g_hash_table_lookup (self->by_cookie, &cookie);
-
-  return a && a->len ? a->pdata[0] : NULL;
+  return g_hash_table_lookup (self->by_cookie, &cookie);
 }
 
 LddFlow *
@@ -304,11 +322,11 @@ GPtrArray *
 ldd_flows_close (LddFlows *self, const struct leco_event *e, gint64 now_us)
 {
   GPtrArray *out = g_ptr_array_new ();
-  GPtrArray *a = g_hash_table_lookup (self->by_cookie, &e->cookie);
   gboolean failed = e->type == LECO_EV_FLOW_FAIL;
+  LddFlow *f;
 
   trim_history (self);
-  if (!a)
+  if (!primary (self, e->cookie))
     {
       Reaped *r = g_hash_table_lookup (self->reaped_socks, &e->cookie);
 
@@ -317,8 +335,7 @@ ldd_flows_close (LddFlows *self, const struct leco_event *e, gint64 now_us)
           /* closed already, when its socket was found gone while this event
            * still waited in the ring buffer: no second close, but the
            * final counts */
-          LddFlow *f = g_hash_table_lookup (self->by_id, &r->id);
-
+          f = g_hash_table_lookup (self->by_id, &r->id);
           if (f && f->closed && e->type == LECO_EV_FLOW_CLOSE)
             {
               f->rx_bytes = e->rx_bytes;
@@ -328,17 +345,12 @@ ldd_flows_close (LddFlows *self, const struct leco_event *e, gint64 now_us)
           return out;
         }
       /* opened before we started, or evicted: report what the close says */
-      LddFlow *f = flow_new (self, e->cookie, e->remote_addr, e->remote_port, now_us);
-
+      f = flow_new (self, e->cookie, e->remote_addr, e->remote_port, now_us);
       fill_from_event (f, e);
       cgroup_count (self, f->cgroup_id, +1);
-      a = g_hash_table_lookup (self->by_cookie, &e->cookie);
     }
-  g_ptr_array_ref (a);
-  while (a->len)
+  while ((f = primary (self, e->cookie)))
     {
-      LddFlow *f = a->pdata[0];
-
       unlink_open (self, f);
       f->closed = TRUE;
       f->failed = failed;
@@ -355,7 +367,6 @@ ldd_flows_close (LddFlows *self, const struct leco_event *e, gint64 now_us)
       g_queue_push_tail_link (&self->closed, &f->lru);
       g_ptr_array_add (out, f);
     }
-  g_ptr_array_unref (a);
   return out;
 }
 

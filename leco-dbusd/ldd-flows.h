@@ -35,6 +35,7 @@ typedef struct {
   guint64 rx_bytes;
   guint64 tx_bytes;
   GList lru;                 /* open: in the LRU queue; closed: in the history */
+  gpointer next_of_socket;   /* open: the socket's next flow (private to ldd-flows.c) */
 } LddFlow;
 
 typedef struct _LddFlows LddFlows;
