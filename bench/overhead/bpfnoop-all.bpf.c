@@ -5,10 +5,8 @@
  * hooks costs the workloads, the floor under LECO's whole hook set.  The
  * cgroup programs return 1 (allow), as LECO's do.
  */
-#include <linux/bpf.h>
-#include <bpf/bpf_helpers.h>
-
-char LICENSE[] SEC("license") = "Dual BSD/GPL";
+/* the per-call pair (noop_send, noop_recv) and the license */
+#include "bpfnoop.bpf.c"
 
 SEC("tp_btf/inet_sock_set_state")
 int noop_tcp_state(void *ctx)
@@ -24,18 +22,6 @@ int noop_kfree_skb(void *ctx)
 
 SEC("tracepoint/syscalls/sys_exit_connect")
 int noop_connect_exit(void *ctx)
-{
-	return 0;
-}
-
-SEC("tp_btf/sock_send_length")
-int noop_send(void *ctx)
-{
-	return 0;
-}
-
-SEC("tp_btf/sock_recv_length")
-int noop_recv(void *ctx)
 {
 	return 0;
 }
