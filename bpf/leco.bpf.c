@@ -297,7 +297,7 @@ int BPF_PROG(tcp_state, struct sock *sk, int oldstate, int newstate)
 		if (!st)
 			return 0;
 		/* a socket connected again after a disconnect is a new flow */
-		st->flags &= ~(LECO_F_COUNTED | LECO_F_ANNOUNCED);
+		st->flags &= ~(LECO_F_COUNTED | LECO_F_ANNOUNCED | LECO_F_INBOUND);
 		st->tx_bytes = st->rx_bytes = st->tx_calls = st->rx_calls = 0;
 		st->flags |= LECO_F_TCP_SEEN;
 		return 0;
@@ -314,7 +314,7 @@ int BPF_PROG(tcp_state, struct sock *sk, int oldstate, int newstate)
 			st->cookie = cookie;
 			st->tx_bytes = st->rx_bytes = st->tx_calls = st->rx_calls = 0;
 		}
-		st->flags |= LECO_F_ANNOUNCED | LECO_F_TCP_SEEN;
+		st->flags |= LECO_F_ANNOUNCED | LECO_F_TCP_SEEN | LECO_F_INBOUND;
 		e.type = LECO_EV_FLOW_OPEN;
 		e.direction = LECO_DIR_IN;
 		goto out;
@@ -501,6 +501,8 @@ static __always_inline void count_io(struct sock *sk, int len, bool tx)
 		struct leco_event e = {};
 
 		st->flags |= LECO_F_ANNOUNCED;
+		if (!tx)
+			st->flags |= LECO_F_INBOUND;
 		e.type = LECO_EV_FLOW_OPEN;
 		e.protocol = protocol;
 		e.direction = tx ? LECO_DIR_OUT : LECO_DIR_IN;

@@ -76,6 +76,8 @@ enum leco_stat {
 #define LECO_F_ANNOUNCED (1u << 2)   /* a FLOW_OPEN went out for this socket */
 #define LECO_F_TCP_SEEN  (1u << 3)   /* the TCP state hook has seen this socket */
 #define LECO_F_COUNTED   (1u << 4)   /* closed: its counters are in the cgroup map now */
+#define LECO_F_INBOUND   (1u << 5)   /* announced as inbound (accepted, first received);
+                                      * an announced socket without it went out */
 
 /*
  * One ring buffer record.  Addresses in network byte order, ports in host

@@ -427,6 +427,16 @@ ldd_flows_reaped (LddFlows *self)
   return self->reaped;
 }
 
+/* The direction the kernel announced a socket's flow with (or, for a
+ * connect waiting for its answer, the one it goes). */
+static guint8
+sock_rec_direction (const struct leco_sock_rec *r)
+{
+  if (r->s.flags & LECO_F_ANNOUNCED)
+    return r->s.flags & LECO_F_INBOUND ? LECO_DIR_IN : LECO_DIR_OUT;
+  return r->protocol == IPPROTO_TCP && r->state == 2 /* TCP_SYN_SENT */ ? LECO_DIR_OUT : LECO_DIR_UNKNOWN;
+}
+
 gboolean
 ldd_sock_rec_is_flow (const struct leco_sock_rec *r)
 {
@@ -448,9 +458,7 @@ ldd_flows_apply_socket (LddFlows *self, const struct leco_sock_rec *r, gint64 no
       struct leco_event e = {
         .type = LECO_EV_FLOW_OPEN, .family = r->family, .protocol = r->protocol,
         .state = r->protocol == IPPROTO_TCP ? r->state : 0,
-        /* a connect waiting for its answer goes out */
-        .direction = r->protocol == IPPROTO_TCP && r->state == 2 /* TCP_SYN_SENT */ ? LECO_DIR_OUT
-                                                                                  : LECO_DIR_UNKNOWN,
+        .direction = sock_rec_direction (r),
         .pid = r->s.pid, .uid = r->s.uid, .cookie = r->s.cookie, .cgroup_id = r->s.cgroup_id,
         .local_port = r->local_port, .remote_port = r->remote_port,
       };

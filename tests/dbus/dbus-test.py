@@ -1045,6 +1045,16 @@ def case_restart_records(t):
     o = mon.wait("ConnectionOpened", lambda s: s[0].get("cgroup-id") == cgid and s[0].get("remote-port") == 5952,
                  what="the flood")[0][2][0]
     expect_fields(o, "ConnectionOpened of the flood", direction="out", **{"remote-address": B4})
+    # a TCP connection held open across the restart: each end keeps its direction
+    hs_cg, hs_id = h.cgroup("records-hold-server")
+    hc_cg, hc_id = h.cgroup("records-hold-client")
+    hsrv = h.start(b, hs_cg, "tcp-server", "--listen", B4, "0", "--bytes", "2000", "--timeout-ms", "8000",
+                   "--comm", "leco-rhs")
+    hport = int(kv(hsrv.readline())["port"])
+    hcli = h.start(a, hc_cg, "tcp-client", "--connect", B4, str(hport), "--bytes", "1000", "--timeout-ms", "8000",
+                   "--comm", "leco-rhc")
+    for cg_id in (hc_id, hs_id):
+        mon.wait("ConnectionOpened", lambda s, cg_id=cg_id: s[0].get("cgroup-id") == cg_id, what="the held TCP ends")
     first.p.send_signal(signal.SIGKILL)
     first.p.wait(5)
     second = t.start_daemon("[Daemon]\nUpdateInterval=500ms\n")
@@ -1059,6 +1069,13 @@ def case_restart_records(t):
         if (c["remote-address"], c["remote-port"], c["direction"]) != (B4, 5952, "out"):
             problems.append(f"after the restart ListConnections shows the flood's flow as "
                             f"{c['direction']} {c['remote-address']!r}:{c['remote-port']}, announced as out {B4}:5952")
+    for cg_id, want, what in ((hc_id, "out", "client"), (hs_id, "in", "server")):
+        held = t.call("ListConnections", f"{{'cgroup-id': <uint64 {cg_id}>}}")
+        if [c["direction"] for c in held] != [want]:
+            problems.append(f"after the restart ListConnections shows the held TCP {what} as "
+                            f"{[(c['direction'], c['state']) for c in held]}, it is one connection, {want}")
+    hcli.wait(ok=(0, 1))
+    hsrv.wait(ok=(0, 1))
     res = f.wait(timeout=20)
     c = mon.wait("ConnectionClosed", lambda s: s[0].get("pid") == f.pid, what="the flood")[0][2][0]
     if (c["remote-address"], c["remote-port"], c["direction"]) != (B4, 5952, "out"):

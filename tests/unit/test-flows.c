@@ -443,6 +443,19 @@ test_waiting_connect (void)
   g_assert_cmpuint (reaped->len, ==, 1);
   g_assert_false (ldd_flows_has_socket (t, 77));
   g_assert_true (ldd_flows_knows_socket (t, 77));
+
+  /* found announced after a restart: the direction it was announced with */
+  r.s.cookie = 78;
+  r.state = 1;
+  r.s.flags = LECO_F_TCP_SEEN | LECO_F_ANNOUNCED | LECO_F_INBOUND;
+  f = ldd_flows_apply_socket (t, &r, 4, &created);
+  g_assert_true (created);
+  g_assert_cmpuint (f->direction, ==, LECO_DIR_IN);
+  r.s.cookie = 79;
+  r.s.flags = LECO_F_TCP_SEEN | LECO_F_ANNOUNCED;
+  f = ldd_flows_apply_socket (t, &r, 4, &created);
+  g_assert_true (created);
+  g_assert_cmpuint (f->direction, ==, LECO_DIR_OUT);
 }
 
 int
