@@ -2,8 +2,23 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/vfs.h>
 
 #include "leco-mount.h"
+
+bool leco_path_on_fs(const char *path, long magic)
+{
+	struct statfs st;
+
+	return statfs(path, &st) == 0 && st.f_type == magic;
+}
+
+bool leco_fd_on_fs(int fd, long magic)
+{
+	struct statfs st;
+
+	return fstatfs(fd, &st) == 0 && st.f_type == magic;
+}
 
 /* Mount paths in mountinfo escape space, tab, newline and backslash as \ooo. */
 static void unescape_octal(char *s)

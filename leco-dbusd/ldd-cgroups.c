@@ -8,7 +8,6 @@
 #include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/vfs.h>
 #include <unistd.h>
 
 #include <linux/magic.h>
@@ -251,9 +250,8 @@ ldd_cgroups_lookup (LddCgroups *self, guint64 id)
 static gboolean
 check_root (const char *root, GError **error)
 {
-  struct statfs sfs;
   int fd = open (root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  int r;
+  gboolean cgroup2;
 
   if (fd < 0)
     {
@@ -263,9 +261,9 @@ check_root (const char *root, GError **error)
                    "cannot open the cgroup2 mount \"%s\": %s: units cannot be named", root, g_strerror (err));
       return FALSE;
     }
-  r = fstatfs (fd, &sfs);
+  cgroup2 = leco_fd_on_fs (fd, CGROUP2_SUPER_MAGIC);
   close (fd);
-  if (r < 0 || sfs.f_type != CGROUP2_SUPER_MAGIC)
+  if (!cgroup2)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_MOUNTED,
                    "\"%s\" is not a cgroup2 filesystem (is something mounted over it?): units cannot be named",

@@ -15,7 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/vfs.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -537,17 +536,13 @@ static int do_load(const struct loader_opts *o)
 	cgroup_fd = open(cgroot, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (cgroup_fd < 0)
 		return fail(EXIT_NO_CGROUP2, "cannot open cgroup2 root \"%s\": %m", cgroot);
-	{
-		/* a cgroup2 mount listed in mountinfo but covered by another
-		 * mount, or a --cgroup that is not one: say so now, not as an
-		 * attach failure after loading */
-		struct statfs sfs;
-
-		if (fstatfs(cgroup_fd, &sfs) < 0 || sfs.f_type != CGROUP2_SUPER_MAGIC) {
-			close(cgroup_fd);
-			return fail(EXIT_NO_CGROUP2, "\"%s\" is not a cgroup2 filesystem%s", cgroot,
-				    o->cgroup_root ? "" : " (another mount hides it)");
-		}
+	/* a cgroup2 mount listed in mountinfo but covered by another mount,
+	 * or a --cgroup that is not one: say so now, not as an attach failure
+	 * after loading */
+	if (!leco_fd_on_fs(cgroup_fd, CGROUP2_SUPER_MAGIC)) {
+		close(cgroup_fd);
+		return fail(EXIT_NO_CGROUP2, "\"%s\" is not a cgroup2 filesystem%s", cgroot,
+			    o->cgroup_root ? "" : " (another mount hides it)");
 	}
 
 	L.skel = leco_bpf__open();

@@ -9,25 +9,18 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
-#include <sys/statfs.h>
 #include <unistd.h>
 #include <linux/magic.h>
 
+#include "leco-mount.h"
 #include "loader.h"
-
-static bool is_fs(const char *path, long magic)
-{
-	struct statfs st;
-
-	return statfs(path, &st) == 0 && st.f_type == magic;
-}
 
 int pin_dir_is_bpffs(const char *dir)
 {
 	char parent[PATH_MAX];
 	char *slash;
 
-	if (is_fs(dir, BPF_FS_MAGIC))
+	if (leco_path_on_fs(dir, BPF_FS_MAGIC))
 		return 1;
 	if (access(dir, F_OK) == 0)
 		return 0;
@@ -40,7 +33,7 @@ int pin_dir_is_bpffs(const char *dir)
 		slash[1] = '\0';
 	else
 		*slash = '\0';
-	return is_fs(parent, BPF_FS_MAGIC);
+	return leco_path_on_fs(parent, BPF_FS_MAGIC);
 }
 
 /*
@@ -52,7 +45,7 @@ int ensure_bpffs(const char *dir, bool *mounted)
 	*mounted = false;
 	if (strncmp(dir, "/sys/fs/bpf", 11) != 0 || (dir[11] != '/' && dir[11] != '\0'))
 		return 0;
-	if (is_fs("/sys/fs/bpf", BPF_FS_MAGIC))
+	if (leco_path_on_fs("/sys/fs/bpf", BPF_FS_MAGIC))
 		return 0;
 	if (access("/sys/fs/bpf", F_OK) < 0)
 		return -ENOENT;

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <glib.h>
 #include <glib/gstdio.h>
 #include <unistd.h>
+#include <linux/magic.h>
 
 #include "leco-mount.h"
 
@@ -57,10 +59,27 @@ static void test_escapes_and_limits(void)
 	g_unlink(q);
 }
 
+/* The statfs magic of where a path or fd is: /proc is procfs, not cgroup2;
+ * nothing to ask is no. */
+static void test_on_fs(void)
+{
+	int fd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	g_assert_true(leco_path_on_fs("/proc", PROC_SUPER_MAGIC));
+	g_assert_false(leco_path_on_fs("/proc", CGROUP2_SUPER_MAGIC));
+	g_assert_false(leco_path_on_fs("/nonexistent/leco", PROC_SUPER_MAGIC));
+	g_assert_cmpint(fd, >=, 0);
+	g_assert_true(leco_fd_on_fs(fd, PROC_SUPER_MAGIC));
+	g_assert_false(leco_fd_on_fs(fd, CGROUP2_SUPER_MAGIC));
+	close(fd);
+	g_assert_false(leco_fd_on_fs(-1, PROC_SUPER_MAGIC));
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/mount/hybrid", test_hybrid);
 	g_test_add_func("/mount/escapes-and-limits", test_escapes_and_limits);
+	g_test_add_func("/mount/on-fs", test_on_fs);
 	return g_test_run();
 }
