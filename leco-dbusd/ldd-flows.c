@@ -427,6 +427,14 @@ ldd_flows_reaped (LddFlows *self)
   return self->reaped;
 }
 
+/* An outbound TCP connect still waiting for its answer: the kernel
+ * announces it only once established or failed. */
+static gboolean
+waiting_connect (const struct leco_sock_rec *r)
+{
+  return r->protocol == IPPROTO_TCP && (r->s.flags & LECO_F_TCP_SEEN) && r->state == 2 /* TCP_SYN_SENT */;
+}
+
 /* The direction the kernel announced a socket's flow with (or, for a
  * connect waiting for its answer, the one it goes). */
 static guint8
@@ -434,7 +442,7 @@ sock_rec_direction (const struct leco_sock_rec *r)
 {
   if (r->s.flags & LECO_F_ANNOUNCED)
     return r->s.flags & LECO_F_INBOUND ? LECO_DIR_IN : LECO_DIR_OUT;
-  return r->protocol == IPPROTO_TCP && r->state == 2 /* TCP_SYN_SENT */ ? LECO_DIR_OUT : LECO_DIR_UNKNOWN;
+  return waiting_connect (r) ? LECO_DIR_OUT : LECO_DIR_UNKNOWN;
 }
 
 gboolean
@@ -442,9 +450,7 @@ ldd_sock_rec_is_flow (const struct leco_sock_rec *r)
 {
   if (r->s.flags & LECO_F_COUNTED)
     return FALSE;
-  if (r->s.flags & LECO_F_ANNOUNCED)
-    return TRUE;
-  return r->protocol == IPPROTO_TCP && (r->s.flags & LECO_F_TCP_SEEN) && r->state == 2 /* TCP_SYN_SENT */;
+  return (r->s.flags & LECO_F_ANNOUNCED) || waiting_connect (r);
 }
 
 LddFlow *
