@@ -252,16 +252,36 @@ test_drain_budget (void)
   kernel_close (&k);
 }
 
+/* A daemon on the pinned maps (then unpinned), naming cgroups under root
+ * (its LddCgroups in *cgroups_out when asked), started without a bus. */
+static LddDaemon *
+daemon_on_pins (const char *root, LddCgroups **cgroups_out)
+{
+  g_autoptr (GError) error = NULL;
+  LddSource *src;
+  LddCgroups *cgroups;
+  LddDaemon *daemon;
+
+  src = ldd_source_new_from_pins (pin_dir, &error);
+  unpin_all ();
+  g_assert_no_error (error);
+  cgroups = ldd_cgroups_new (root, &error);
+  g_assert_no_error (error);
+  daemon = ldd_daemon_new (ldd_config_new_default (), src, cgroups, LDD_LOG_STDERR);
+  g_assert_true (ldd_daemon_start (daemon, NULL, &error));
+  g_assert_no_error (error);
+  if (cgroups_out)
+    *cgroups_out = cgroups;
+  return daemon;
+}
+
 /* The daemon takes nothing from the ring buffer until it is told to start
  * its events (main.c: once it owns its bus name). */
 static void
 test_daemon_events_wait (void)
 {
   g_autofree char *root = g_dir_make_tmp ("leco-source-XXXXXX", NULL);
-  g_autoptr (GError) error = NULL;
   g_autoptr (LddDaemon) daemon = NULL;
-  LddSource *src;
-  LddCgroups *cgroups;
   Kernel k;
   guint rounds = 0;
 
@@ -271,14 +291,7 @@ test_daemon_events_wait (void)
       return;
     }
   produce (k.prog, 500);
-  src = ldd_source_new_from_pins (pin_dir, &error);
-  unpin_all ();
-  g_assert_no_error (error);
-  cgroups = ldd_cgroups_new (root, &error);
-  g_assert_no_error (error);
-  daemon = ldd_daemon_new (ldd_config_new_default (), src, cgroups, LDD_LOG_STDERR);
-  g_assert_true (ldd_daemon_start (daemon, NULL, &error));
-  g_assert_no_error (error);
+  daemon = daemon_on_pins (root, NULL);
   while (g_main_context_iteration (NULL, FALSE) && rounds++ < 100)
     ;
   g_assert_cmpuint (pending (k.fds[0]), ==, 500);
@@ -300,10 +313,8 @@ test_daemon_removed_row (void)
 {
   g_autofree char *root = g_dir_make_tmp ("leco-source-XXXXXX", NULL);
   g_autofree char *x = g_build_filename (root, "x.scope", NULL);
-  g_autoptr (GError) error = NULL;
   g_autoptr (LddDaemon) daemon = NULL;
   g_autofree struct leco_cgroup_stats *vals = NULL;
-  LddSource *src;
   LddCgroups *cgroups;
   struct stat st;
   guint64 id;
@@ -321,13 +332,7 @@ test_daemon_removed_row (void)
   vals = g_new0 (struct leco_cgroup_stats, ncpus);
   vals[0].tx_bytes = 100;
   g_assert_cmpint (bpf_map_update_elem (k.fds[3], &id, vals, BPF_ANY), ==, 0);
-  src = ldd_source_new_from_pins (pin_dir, &error);
-  unpin_all ();
-  g_assert_no_error (error);
-  cgroups = ldd_cgroups_new (root, &error);
-  g_assert_no_error (error);
-  daemon = ldd_daemon_new (ldd_config_new_default (), src, cgroups, LDD_LOG_STDERR);
-  g_assert_true (ldd_daemon_start (daemon, NULL, &error));
+  daemon = daemon_on_pins (root, &cgroups);
   ldd_daemon_start_events (daemon);            /* its first tick sends the row */
   g_assert_cmpuint (ldd_daemon_traffic_tick (daemon), ==, 0);
   g_assert_cmpint (g_rmdir (x), ==, 0);
