@@ -168,6 +168,17 @@ static __always_inline void sk_tuple(const struct sock *sk, struct leco_event *e
 	}
 }
 
+/* A connected socket: it has a remote address. */
+static __always_inline bool has_peer(const struct sock *sk)
+{
+	if (sk->__sk_common.skc_family == AF_INET)
+		return sk->__sk_common.skc_daddr != 0;
+	return (sk->__sk_common.skc_v6_daddr.in6_u.u6_addr32[0] |
+		sk->__sk_common.skc_v6_daddr.in6_u.u6_addr32[1] |
+		sk->__sk_common.skc_v6_daddr.in6_u.u6_addr32[2] |
+		sk->__sk_common.skc_v6_daddr.in6_u.u6_addr32[3]) != 0;
+}
+
 /* Remember who is running now as the socket's process (process context
  * only): softirq-time hooks read it from the socket's storage. */
 static __always_inline void note_process(struct leco_sock *st)
@@ -258,6 +269,23 @@ static __always_inline void tcp_counters(struct sock *sk, struct leco_sock *st)
 	st->rx_bytes = tp->bytes_received > fin ? tp->bytes_received - fin : 0;
 	st->tx_calls = tp->data_segs_out;
 	st->rx_calls = tp->data_segs_in;
+}
+
+/* The same from a socket only read through (probe reads, CO-RE offsets). */
+static __always_inline void tcp_counters_probe(struct sock *sk, struct leco_sock *st)
+{
+	struct tcp_sock *tp = (struct tcp_sock *)sk;
+	__u64 fin, rx, tx;
+
+	if (BPF_CORE_READ(sk, sk_type) != SOCK_STREAM)
+		return;
+	fin = (BPF_CORE_READ(sk, __sk_common.skc_flags) >> bpf_core_enum_value(enum sock_flags, SOCK_DONE)) & 1;
+	tx = BPF_CORE_READ(tp, bytes_sent) - BPF_CORE_READ(tp, bytes_retrans);
+	rx = BPF_CORE_READ(tp, bytes_received);
+	st->tx_bytes = tx;
+	st->rx_bytes = rx > fin ? rx - fin : 0;
+	st->tx_calls = BPF_CORE_READ(tp, data_segs_out);
+	st->rx_calls = BPF_CORE_READ(tp, data_segs_in);
 }
 
 /* ---- TCP lifecycle ---------------------------------------------------- */
@@ -491,11 +519,7 @@ static __always_inline void count_io(struct sock *sk, int len, bool tx)
 	/* A connected datagram/raw socket (UDP, ICMP, SCTP, raw IP): its first
 	 * send or receive announces the flow.  Unconnected UDP sends are
 	 * announced per destination by the sendmsg hooks. */
-	if (family == AF_INET ? !sk->__sk_common.skc_daddr
-			      : !(sk->__sk_common.skc_v6_daddr.in6_u.u6_addr32[0] |
-				  sk->__sk_common.skc_v6_daddr.in6_u.u6_addr32[1] |
-				  sk->__sk_common.skc_v6_daddr.in6_u.u6_addr32[2] |
-				  sk->__sk_common.skc_v6_daddr.in6_u.u6_addr32[3]))
+	if (!has_peer(sk))
 		return;
 	{
 		struct leco_event e = {};
@@ -971,23 +995,130 @@ int BPF_PROG(kfree_skb, struct sk_buff *skb, void *location, enum skb_drop_reaso
 	return 0;
 }
 
-/* ---- Live sockets, for readers: cat the pinned iterator ---------------- */
+/* ---- Live sockets, for readers: cat a pinned iterator ------------------- */
 
-SEC("iter/bpf_sk_storage_map")
-int dump_sockets(struct bpf_iter__bpf_sk_storage_map *ctx)
+/*
+ * Three walks write the same records (struct leco_sock_rec), so readers
+ * need not care which the kernel let LECO load:
+ * - dump_sockets (iter/bpf_sk_storage_map): every socket LECO tracks, in
+ *   every network namespace; kernels under lockdown may refuse it;
+ * - tcp_sockets and udp_sockets (iter/tcp, iter/udp): every TCP and UDP
+ *   socket of the reader's network namespace, IPv4 and IPv6;
+ * - task_sockets (iter/task_file): the inet sockets processes hold open,
+ *   in any namespace: names the process of sockets found open, and
+ *   writes what the tcp/udp walks cannot see (other namespaces, raw,
+ *   ICMP, SCTP) when they are attached.
+ * A walk that meets a socket LECO has no storage for (open before LECO
+ * loaded) adopts it: storage with the flags the hooks would have set, so
+ * it is reported now and its close is announced like any other.
+ */
+
+/* Set by the loader once tcp_sockets and udp_sockets are attached: the
+ * task walk leaves TCP and UDP sockets of the reader's namespace to them. */
+volatile __u32 tcp_udp_walks = 0;
+
+/* Listening TCP ports met by a walk (netns inode << 16 | port): a found
+ * connection on one of them was accepted, others went out. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, __u8);
+} listen_ports SEC(".maps");
+
+/* Processes the task walk found holding sockets that had none (open before
+ * LECO loaded), by socket cookie: the tcp/udp walks keep them in the
+ * socket's storage. */
+struct leco_owner {
+	__u32 pid;
+	char comm[LECO_COMM_LEN];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, struct leco_owner);
+} owners SEC(".maps");
+
+static __always_inline __u64 port_key(const struct sock *sk)
+{
+	return (__u64)sk->__sk_common.skc_net.net->ns.inum << 16 | sk->__sk_common.skc_num;
+}
+
+static __always_inline struct leco_sock *walk_state(struct sock *sk)
+{
+	__u8 protocol = sk->sk_protocol, state = sk->__sk_common.skc_state;
+	struct leco_sock *st;
+	__u8 one = 1;
+
+	if (protocol == IPPROTO_TCP && state == TCP_LISTEN) {
+		__u64 key = port_key(sk);
+
+		bpf_map_update_elem(&listen_ports, &key, &one, BPF_ANY);
+	}
+	st = bpf_sk_storage_get(&sockets, sk, 0, 0);
+	if (st && (st->flags & LECO_F_NO_PROC)) {
+		struct leco_owner *owner = bpf_map_lookup_elem(&owners, &st->cookie);
+
+		if (owner) {
+			st->pid = owner->pid;
+			__builtin_memcpy(st->comm, owner->comm, sizeof(st->comm));
+			st->flags &= ~LECO_F_NO_PROC;
+		}
+	}
+	if (st)
+		return st;
+	if (protocol == IPPROTO_TCP && state == TCP_CLOSE)
+		return NULL; /* nothing left to report */
+	st = bpf_sk_storage_get(&sockets, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	if (!st) {
+		stat_inc(LECO_STAT_NO_STORAGE);
+		return NULL;
+	}
+	if (st->cookie)
+		return st; /* a hook was first */
+	st->cookie = bpf_get_socket_cookie(sk);
+	st->cgroup_id = sk_cgroup_id(sk);
+	st->uid = sk->sk_uid.val;
+	st->flags = LECO_F_NO_PROC | LECO_F_ADOPTED;
+	stat_inc(LECO_STAT_ADOPTED);
+	if (protocol == IPPROTO_TCP) {
+		__u64 key = port_key(sk);
+
+		/* a listener only names its children's process */
+		if (state == TCP_LISTEN)
+			return st;
+		st->flags |= LECO_F_TCP_SEEN;
+		if (state == TCP_SYN_SENT)
+			return st;
+		st->flags |= LECO_F_ANNOUNCED;
+		if (bpf_map_lookup_elem(&listen_ports, &key))
+			st->flags |= LECO_F_INBOUND;
+	} else if (has_peer(sk)) {
+		/* a connected datagram socket is a flow; an unconnected one's
+		 * destinations are announced as it sends */
+		st->flags |= LECO_F_ANNOUNCED;
+	}
+	return st;
+}
+
+/* TRUSTED: SK is a pointer helpers take (else it is only read through). */
+static __always_inline void write_rec(struct seq_file *seq, struct sock *sk, const struct leco_sock *st,
+				      bool trusted)
 {
 	struct leco_sock_rec rec = {};
-	struct leco_sock *st = ctx->value;
-	struct sock *sk = ctx->sk;
 	struct leco_event e = {};
 
-	if (!sk || !st)
-		return 0;
 	__builtin_memcpy(&rec.s, st, sizeof(rec.s));
 	rec.protocol = sk->sk_protocol;
 	/* a live TCP socket's counters are TCP's own, up to this moment */
-	if (rec.protocol == IPPROTO_TCP && !(st->flags & LECO_F_COUNTED))
-		tcp_counters(sk, &rec.s);
+	if (rec.protocol == IPPROTO_TCP && !(st->flags & LECO_F_COUNTED)) {
+		if (trusted)
+			tcp_counters(sk, &rec.s);
+		else
+			tcp_counters_probe(sk, &rec.s);
+	}
 	sk_tuple(sk, &e);
 	__builtin_memcpy(rec.local_addr, e.local_addr, sizeof(rec.local_addr));
 	__builtin_memcpy(rec.remote_addr, e.remote_addr, sizeof(rec.remote_addr));
@@ -995,7 +1126,99 @@ int dump_sockets(struct bpf_iter__bpf_sk_storage_map *ctx)
 	rec.remote_port = e.remote_port;
 	rec.family = e.family;
 	rec.netns = e.netns;
-	rec.state = BPF_CORE_READ(sk, __sk_common.skc_state);
-	bpf_seq_write(ctx->meta->seq, &rec, sizeof(rec));
+	rec.state = sk->__sk_common.skc_state;
+	bpf_seq_write(seq, &rec, sizeof(rec));
+}
+
+SEC("iter/bpf_sk_storage_map")
+int dump_sockets(struct bpf_iter__bpf_sk_storage_map *ctx)
+{
+	struct leco_sock *st = ctx->value;
+	struct sock *sk = ctx->sk;
+
+	if (!sk || !st)
+		return 0;
+	write_rec(ctx->meta->seq, sk, st, true);
+	return 0;
+}
+
+SEC("iter/tcp")
+int tcp_sockets(struct bpf_iter__tcp *ctx)
+{
+	struct sock_common *skc = ctx->sk_common;
+	struct leco_sock *st;
+	struct sock *sk;
+
+	if (!skc)
+		return 0;
+	/* full sockets only: time-wait and request socks have no storage */
+	sk = (struct sock *)bpf_skc_to_tcp_sock(skc);
+	if (!sk)
+		return 0;
+	st = walk_state(sk);
+	if (st)
+		write_rec(ctx->meta->seq, sk, st, true);
+	return 0;
+}
+
+SEC("iter/udp")
+int udp_sockets(struct bpf_iter__udp *ctx)
+{
+	struct sock *sk = (struct sock *)ctx->udp_sk;
+	struct leco_sock *st;
+
+	if (!sk)
+		return 0;
+	st = walk_state(sk);
+	if (st)
+		write_rec(ctx->meta->seq, sk, st, true);
+	return 0;
+}
+
+SEC("iter/task_file")
+int task_sockets(struct bpf_iter__task_file *ctx)
+{
+	struct task_struct *task = ctx->task;
+	struct file *file = ctx->file;
+	struct task_struct *me;
+	struct leco_sock st;
+	struct socket *sock;
+	struct sock *sk;
+	__u16 family;
+	__u8 protocol;
+	__u64 cookie;
+
+	if (!task || !file)
+		return 0;
+	sock = bpf_sock_from_file(file);
+	if (!sock)
+		return 0;
+	/* not a pointer helpers take here: read through it only */
+	sk = sock->sk;
+	if (!sk)
+		return 0;
+	family = sk->__sk_common.skc_family;
+	if (family != AF_INET && family != AF_INET6)
+		return 0;
+	cookie = sk->__sk_common.skc_cookie.counter;
+	if (!storage_of(sk, cookie, &st))
+		return 0;
+	if (st.flags & LECO_F_NO_PROC) {
+		/* the first process found holding it: for this record, and
+		 * for the tcp/udp walks to keep in the socket's storage */
+		struct leco_owner owner = { .pid = task->tgid };
+
+		__builtin_memcpy(owner.comm, task->comm, sizeof(owner.comm));
+		bpf_map_update_elem(&owners, &cookie, &owner, BPF_NOEXIST);
+		st.pid = owner.pid;
+		__builtin_memcpy(st.comm, owner.comm, sizeof(st.comm));
+		st.flags &= ~LECO_F_NO_PROC;
+	}
+	protocol = sk->sk_protocol;
+	me = bpf_get_current_task_btf();
+	if (tcp_udp_walks && (protocol == IPPROTO_TCP || protocol == IPPROTO_UDP) &&
+	    sk->__sk_common.skc_net.net->ns.inum == me->nsproxy->net_ns->ns.inum)
+		return 0;
+	write_rec(ctx->meta->seq, sk, &st, false);
 	return 0;
 }

@@ -9,7 +9,7 @@
 #ifndef LECO_H
 #define LECO_H
 
-#define LECO_ABI_VERSION 2
+#define LECO_ABI_VERSION 3
 
 #define LECO_COMM_LEN 16
 #define LECO_ADDR_LEN 16
@@ -55,7 +55,11 @@ enum leco_hook {
 	LECO_HOOK_CG_SOCK_RELEASE,   /* cgroup/sock_release */
 	LECO_HOOK_SEND_LENGTH,       /* tp_btf/sock_send_length (6.3+) */
 	LECO_HOOK_RECV_LENGTH,       /* tp_btf/sock_recv_length (6.3+) */
-	LECO_HOOK_ITER_SOCKETS,      /* iter/bpf_sk_storage_map: live per-socket counters */
+	LECO_HOOK_ITER_SOCKETS,      /* iter/bpf_sk_storage_map: live sockets LECO tracks, every netns */
+	LECO_HOOK_ITER_TCP,          /* iter/tcp: live TCP sockets of the reader's netns */
+	LECO_HOOK_ITER_UDP,          /* iter/udp: live UDP sockets (v4 and v6) of the reader's netns */
+	LECO_HOOK_ITER_TASK_FILE,    /* iter/task_file: sockets' processes; tracked sockets the
+	                              * tcp/udp walks cannot see (other netns, raw, ICMP) */
 	LECO_HOOK_MAX,
 };
 
@@ -67,6 +71,7 @@ enum leco_stat {
 	LECO_STAT_DROPS_COALESCED,   /* policy drops folded into an earlier event */
 	LECO_STAT_NO_STORAGE,        /* socket storage could not be created */
 	LECO_STAT_DENIED,            /* connect() calls denied (EPERM/EACCES) */
+	LECO_STAT_ADOPTED,           /* sockets open before LECO loaded, found by a walk */
 	LECO_STAT_MAX,
 };
 
@@ -78,6 +83,9 @@ enum leco_stat {
 #define LECO_F_COUNTED   (1u << 4)   /* closed: its counters are in the cgroup map now */
 #define LECO_F_INBOUND   (1u << 5)   /* announced as inbound (accepted, first received);
                                       * an announced socket without it went out */
+#define LECO_F_ADOPTED   (1u << 6)   /* open before LECO loaded, found by a socket walk: a
+                                      * TCP socket's counters are TCP's own since it began,
+                                      * a datagram socket's count from when it was found */
 
 /*
  * One ring buffer record.  Addresses in network byte order, ports in host
@@ -192,13 +200,34 @@ struct leco_sock_rec {
 	__u32 _pad0;
 };
 
+/* The kernel's lockdown mode when the loader ran (leco_meta.lockdown). */
+enum leco_lockdown {
+	LECO_LOCKDOWN_UNKNOWN = 0,   /* securityfs not readable */
+	LECO_LOCKDOWN_NONE = 1,
+	LECO_LOCKDOWN_INTEGRITY = 2,
+	LECO_LOCKDOWN_CONFIDENTIALITY = 3,
+};
+
+/* Why a hook is not attached (leco_meta.hook_status[hook]). */
+enum leco_hook_status {
+	LECO_HS_ATTACHED = 0,
+	LECO_HS_MISSING = 1,         /* this kernel does not have it (BTF, tracefs, arch) */
+	LECO_HS_REFUSED_LOAD = 2,    /* the kernel refused to load the program (hook_errno) */
+	LECO_HS_REFUSED_ATTACH = 3,  /* loaded, but attaching it failed (hook_errno) */
+	LECO_HS_LEFT_OUT = 4,        /* left out on purpose (leco-ebpf-load --without) */
+};
+
+#define LECO_META_HOOKS 32           /* room for enum leco_hook */
+
 /* Single entry of the meta array map: what the loader loaded, for readers. */
 struct leco_meta {
 	__u32 abi_version;           /* LECO_ABI_VERSION */
-	__u32 _pad0;
+	__u32 lockdown;              /* enum leco_lockdown */
 	__u64 hooks;                 /* bitmask of enum leco_hook actually attached */
 	__u64 load_time_ns;          /* CLOCK_BOOTTIME when loaded */
 	char build_id[48];           /* loader version + object hash: idempotency key */
+	__u8 hook_status[LECO_META_HOOKS];  /* enum leco_hook_status per hook */
+	__s32 hook_errno[LECO_META_HOOKS];  /* positive errno of a refusal, else 0 */
 };
 
 #ifndef __bpf__
@@ -211,7 +240,8 @@ struct leco_meta {
 	_Static_assert(sizeof(struct leco_drop_val) == 16, "drop val layout");     \
 	_Static_assert(sizeof(struct leco_dest_key) == 32, "dest key layout");     \
 	_Static_assert(sizeof(struct leco_sock_rec) == 128, "sock rec layout");    \
-	_Static_assert(sizeof(struct leco_meta) == 72, "meta layout")
+	_Static_assert(sizeof(struct leco_meta) == 72 + 32 + 128, "meta layout"); \
+	_Static_assert(LECO_HOOK_MAX <= LECO_META_HOOKS, "hook bits")
 #endif
 
 #endif /* LECO_H */

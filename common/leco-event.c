@@ -148,8 +148,109 @@ const char *leco_hook_name(unsigned hook)
 		[LECO_HOOK_SEND_LENGTH] = "sock-send-length",
 		[LECO_HOOK_RECV_LENGTH] = "sock-recv-length",
 		[LECO_HOOK_ITER_SOCKETS] = "socket-iterator",
+		[LECO_HOOK_ITER_TCP] = "tcp-iterator",
+		[LECO_HOOK_ITER_UDP] = "udp-iterator",
+		[LECO_HOOK_ITER_TASK_FILE] = "task-iterator",
 	};
 	return hook < LECO_HOOK_MAX ? names[hook] : "unknown";
+}
+
+int leco_hook_from_name(const char *name)
+{
+	for (unsigned i = 0; i < LECO_HOOK_MAX; i++)
+		if (strcmp(name, leco_hook_name(i)) == 0)
+			return i;
+	return -ENOENT;
+}
+
+const char *leco_hook_status_name(unsigned status)
+{
+	switch (status) {
+	case LECO_HS_ATTACHED:
+		return "attached";
+	case LECO_HS_MISSING:
+		return "missing";
+	case LECO_HS_REFUSED_LOAD:
+	case LECO_HS_REFUSED_ATTACH:
+		return "refused";
+	case LECO_HS_LEFT_OUT:
+		return "left-out";
+	}
+	return "unknown";
+}
+
+const char *leco_lockdown_name(unsigned mode)
+{
+	switch (mode) {
+	case LECO_LOCKDOWN_NONE:
+		return "none";
+	case LECO_LOCKDOWN_INTEGRITY:
+		return "integrity";
+	case LECO_LOCKDOWN_CONFIDENTIALITY:
+		return "confidentiality";
+	}
+	return "unknown";
+}
+
+#define HOOK(h) (1ULL << (h))
+#define HAVE(hooks, h) (((hooks) & HOOK(h)) != 0)
+
+/*
+ * What a reader cannot see with only HOOKS attached, in the order a person
+ * would care.  The socket walks stand in for each other: the storage map
+ * iterator covers tracked sockets of every namespace; the tcp and udp
+ * walks every socket of the reader's namespace, the task walk the sockets
+ * processes hold elsewhere.
+ */
+size_t leco_lost_features(uint64_t hooks, const struct leco_loss **out, size_t max)
+{
+	static const struct leco_loss
+		live = { "live-bytes", "live byte counts of open connections (bytes show when a connection closes)" },
+		live_other = { "live-bytes-other-netns",
+			       "live byte counts of open connections in other network namespaces (containers) "
+			       "and of raw/ICMP sockets (they show when a connection closes)" },
+		waiting = { "waiting-connects", "TCP connects still waiting for an answer" },
+		before = { "open-before-start", "connections that were open before LECO loaded" },
+		before_proc = { "process-of-found-sockets",
+				"the process of connections that were open before LECO loaded (shown as unknown)" },
+		denied = { "denied-connects", "connect() calls denied with EPERM/EACCES" },
+		udp_dests = { "udp-destinations", "destinations of unconnected UDP sends" },
+		dgram_bytes = { "datagram-bytes", "byte counts of UDP, raw and ICMP sockets, and their connected flows" },
+		dgram_close = { "datagram-close",
+				"the close of UDP, raw and ICMP sockets (their flows end at the next socket walk)" },
+		connect_proc = { "datagram-connect-process", "the process of UDP sockets at connect()" };
+	bool map_iter = HAVE(hooks, LECO_HOOK_ITER_SOCKETS);
+	bool tcp_udp = HAVE(hooks, LECO_HOOK_ITER_TCP) && HAVE(hooks, LECO_HOOK_ITER_UDP);
+	bool task = HAVE(hooks, LECO_HOOK_ITER_TASK_FILE);
+	size_t n = 0;
+
+#define ADD(x)                       \
+	do {                         \
+		if (n < max)         \
+			out[n] = (x);   \
+		n++;                 \
+	} while (0)
+	if (!map_iter && !task)
+		ADD(tcp_udp ? &live_other : &live);
+	if (!map_iter && !task && !HAVE(hooks, LECO_HOOK_ITER_TCP))
+		ADD(&waiting);
+	/* only the tcp and udp walks can give a socket found open its storage */
+	if (!HAVE(hooks, LECO_HOOK_ITER_TCP) || !HAVE(hooks, LECO_HOOK_ITER_UDP))
+		ADD(&before);
+	if (!task && (HAVE(hooks, LECO_HOOK_ITER_TCP) || HAVE(hooks, LECO_HOOK_ITER_UDP)))
+		ADD(&before_proc);
+	if (!HAVE(hooks, LECO_HOOK_CONNECT_EXIT))
+		ADD(&denied);
+	if (!HAVE(hooks, LECO_HOOK_CG_SENDMSG4) || !HAVE(hooks, LECO_HOOK_CG_SENDMSG6))
+		ADD(&udp_dests);
+	if (!HAVE(hooks, LECO_HOOK_SEND_LENGTH) || !HAVE(hooks, LECO_HOOK_RECV_LENGTH))
+		ADD(&dgram_bytes);
+	if (!HAVE(hooks, LECO_HOOK_CG_SOCK_RELEASE))
+		ADD(&dgram_close);
+	if (!HAVE(hooks, LECO_HOOK_CG_CONNECT4) || !HAVE(hooks, LECO_HOOK_CG_CONNECT6))
+		ADD(&connect_proc);
+#undef ADD
+	return n;
 }
 
 const char *leco_addr_to_string(unsigned family, const uint8_t addr[LECO_ADDR_LEN], char *buf, size_t len)

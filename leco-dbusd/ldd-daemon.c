@@ -691,13 +691,24 @@ typedef struct {
  * their exact counts.  Under a backlog some may still wait behind it; the
  * flow table remembers reaped sockets and their late close closes nothing
  * twice (ldd_flows_close). */
+/* Only a flow whose socket the walks would have met can be found gone
+ * (on kernels that refuse the storage map iterator, the fallback walks see
+ * less: ldd_source_walk_sees). */
+static gboolean
+walk_sees (const LddFlow *f, gpointer user_data)
+{
+  LddDaemon *self = user_data;
+
+  return ldd_source_walk_sees (self->source, f->netns, f->protocol);
+}
+
 static void
 reap_lost_flows (LddDaemon *self, GHashTable *alive, guint64 below_id)
 {
   g_autoptr (GPtrArray) closed = NULL;
 
   ldd_source_drain (self->source);
-  closed = ldd_flows_reap (self->flows, alive, below_id, g_get_monotonic_time ());
+  closed = ldd_flows_reap (self->flows, alive, below_id, g_get_monotonic_time (), walk_sees, self);
   if (closed->len == 0)
     return;
   note_churn (self, closed->len);
@@ -1198,26 +1209,78 @@ handle_list_traffic (LecoOverseer1 *object, GDBusMethodInvocation *inv, LddDaemo
 
 /* ---- lifecycle ---------------------------------------------------------- */
 
-/* KernelHooks and Since, from what the loader recorded. */
+/* Why hook I of META is not attached, in words. */
+static char *
+hook_unavailable_reason (const struct leco_meta *meta, int i)
+{
+  int err = meta->hook_errno[i];
+  const char *name = err > 0 ? strerrorname_np (err) : NULL;
+
+  switch (meta->hook_status[i])
+    {
+    case LECO_HS_MISSING:
+      return g_strdup ("missing: not in this kernel (leco-ebpf-load --check tells why)");
+    case LECO_HS_LEFT_OUT:
+      return g_strdup ("left out (leco-ebpf-load --without)");
+    case LECO_HS_REFUSED_LOAD:
+    case LECO_HS_REFUSED_ATTACH:
+      return g_strdup_printf ("refused by the kernel%s: %s (%s)%s%s",
+                              meta->hook_status[i] == LECO_HS_REFUSED_ATTACH ? " at attach" : "",
+                              name ? name : "?", g_strerror (err),
+                              err == EPERM && meta->lockdown >= LECO_LOCKDOWN_INTEGRITY ? ", lockdown=" : "",
+                              err == EPERM && meta->lockdown >= LECO_LOCKDOWN_INTEGRITY
+                              ? leco_lockdown_name (meta->lockdown) : "");
+    default:
+      return g_strdup ("not attached");
+    }
+}
+
+/* KernelHooks, UnavailableHooks, LostFeatures and Since, from what the
+ * loader recorded; what is lost is said once in the log. */
 static void
 publish_meta (LddDaemon *self)
 {
   const struct leco_meta *meta = ldd_source_get_meta (self->source);
   g_autoptr (GPtrArray) hooks = g_ptr_array_new ();
+  g_autoptr (GPtrArray) lost = g_ptr_array_new ();
+  g_autoptr (GString) unavailable_log = g_string_new (NULL);
+  const struct leco_loss *losses[16];
+  GVariantBuilder unavailable;
   struct timespec boot;
   gint64 since;
+  gsize n;
 
+  g_variant_builder_init (&unavailable, G_VARIANT_TYPE ("a{ss}"));
   for (int i = 0; i < LECO_HOOK_MAX; i++)
     if (meta->hooks & (1ULL << i))
       g_ptr_array_add (hooks, (gpointer) leco_hook_name (i));
+    else
+      {
+        g_autofree char *why = hook_unavailable_reason (meta, i);
+
+        g_variant_builder_add (&unavailable, "{ss}", leco_hook_name (i), why);
+        g_string_append_printf (unavailable_log, "%s%s (%s)", unavailable_log->len ? ", " : "",
+                                leco_hook_name (i), why);
+      }
   g_ptr_array_add (hooks, NULL);
+  n = leco_lost_features (meta->hooks, losses, G_N_ELEMENTS (losses));
+  for (gsize k = 0; k < n && k < G_N_ELEMENTS (losses); k++)
+    g_ptr_array_add (lost, (gpointer) losses[k]->what);
+  g_ptr_array_add (lost, NULL);
   clock_gettime (CLOCK_BOOTTIME, &boot);
   since = g_get_real_time () - ((gint64) boot.tv_sec * G_USEC_PER_SEC + boot.tv_nsec / 1000 -
                                 (gint64) (meta->load_time_ns / 1000));
   g_object_set (self->skeleton,
                 "kernel-hooks", (const char *const *) hooks->pdata,
+                "unavailable-hooks", g_variant_builder_end (&unavailable),
+                "lost-features", (const char *const *) lost->pdata,
                 "since", since,
                 NULL);
+  if (unavailable_log->len)
+    g_message ("kernel hooks not attached: %s; kernel lockdown: %s", unavailable_log->str,
+               leco_lockdown_name (meta->lockdown));
+  for (gsize k = 0; k < n && k < G_N_ELEMENTS (losses); k++)
+    g_message ("this kernel's hooks cannot show %s", losses[k]->what);
 }
 
 gboolean

@@ -254,6 +254,8 @@ fill_from_event (LddFlow *f, const struct leco_event *e)
     }
   f->uid = e->uid;
   f->cgroup_id = e->cgroup_id;
+  if (e->netns)
+    f->netns = e->netns;
   if (e->protocol == IPPROTO_TCP && e->state)
     f->tcp_state = e->state;
 }
@@ -371,7 +373,8 @@ ldd_flows_close (LddFlows *self, const struct leco_event *e, gint64 now_us)
 }
 
 GPtrArray *
-ldd_flows_reap (LddFlows *self, GHashTable *alive, guint64 below_id, gint64 now_us)
+ldd_flows_reap (LddFlows *self, GHashTable *alive, guint64 below_id, gint64 now_us,
+                LddFlowSeenFunc seen, gpointer user_data)
 {
   GPtrArray *out = g_ptr_array_new ();
   g_autoptr (GPtrArray) gone = g_ptr_array_new ();
@@ -381,7 +384,7 @@ ldd_flows_reap (LddFlows *self, GHashTable *alive, guint64 below_id, gint64 now_
     {
       LddFlow *f = l->data;
 
-      if (f->id < below_id && !g_hash_table_contains (alive, &f->cookie))
+      if (f->id < below_id && !g_hash_table_contains (alive, &f->cookie) && (!seen || seen (f, user_data)))
         g_ptr_array_add (gone, f);
     }
   for (guint i = 0; i < gone->len; i++)
@@ -466,7 +469,7 @@ ldd_flows_apply_socket (LddFlows *self, const struct leco_sock_rec *r, gint64 no
         .state = r->protocol == IPPROTO_TCP ? r->state : 0,
         .direction = sock_rec_direction (r),
         .pid = r->s.pid, .uid = r->s.uid, .cookie = r->s.cookie, .cgroup_id = r->s.cgroup_id,
-        .local_port = r->local_port, .remote_port = r->remote_port,
+        .local_port = r->local_port, .remote_port = r->remote_port, .netns = r->netns,
       };
 
       if (!ldd_sock_rec_is_flow (r))

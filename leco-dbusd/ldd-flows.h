@@ -22,6 +22,7 @@ typedef struct {
   guint32 pid;
   guint32 uid;
   guint64 cgroup_id;
+  guint32 netns;             /* network namespace inode */
   char comm[LECO_COMM_LEN];
   char *exe;                 /* interned (g_ref_string_new_intern), may be NULL */
   guint8 tcp_state;          /* TCP_* of the kernel, 0 for others */
@@ -70,7 +71,12 @@ LddFlow *ldd_flows_apply_socket (LddFlows *self, const struct leco_sock_rec *r, 
  * keeping the byte counts last seen.  Their sockets are remembered (the
  * last 4096) so that a close event coming later closes nothing twice.
  * Returns them. */
-GPtrArray *ldd_flows_reap (LddFlows *self, GHashTable *alive, guint64 below_id, gint64 now_us);
+/* SEEN (may be NULL: every flow) says whether the walk that filled alive
+ * would have met a flow's socket: one it cannot see is never reaped, its
+ * close event closes it. */
+typedef gboolean (*LddFlowSeenFunc) (const LddFlow *flow, gpointer user_data);
+GPtrArray *ldd_flows_reap (LddFlows *self, GHashTable *alive, guint64 below_id, gint64 now_us,
+                           LddFlowSeenFunc seen, gpointer user_data);
 /* The id the next flow will get. */
 guint64 ldd_flows_next_id (LddFlows *self);
 guint64 ldd_flows_reaped (LddFlows *self);

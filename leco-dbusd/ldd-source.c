@@ -5,6 +5,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -16,6 +18,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "leco-event.h"
+#include "leco-walk.h"
 #include "ldd-source.h"
 
 #define STR_(x) #x
@@ -26,10 +29,10 @@ G_DEFINE_QUARK (ldd-source-error-quark, ldd_source_error)
 
 struct _LddSource {
   int events_fd, meta_fd, stats_fd, cgroups_fd, dests_fd;
-  int iter_link_fd;           /* fd store: the iterator link */
-  char *iter_path;            /* pins: the iterator pin, opened per read */
+  int walk_link_fd[LECO_HOOK_MAX]; /* fd store: the socket walks' iterator links */
   char *pin_dir;
   ino_t events_ino;           /* pins: which events map we opened */
+  guint32 netns;              /* our network namespace (the tcp/udp walks see its sockets) */
   struct leco_meta meta;
   struct ring_buffer *rb;
   guint epoll_watch;
@@ -66,8 +69,14 @@ source_alloc (void)
   LddSource *self = g_new0 (LddSource, 1);
 
   self->events_fd = self->meta_fd = self->stats_fd = self->cgroups_fd = self->dests_fd = -1;
-  self->iter_link_fd = -1;
+  for (guint i = 0; i < G_N_ELEMENTS (self->walk_link_fd); i++)
+    self->walk_link_fd[i] = -1;
   self->ncpus = libbpf_num_possible_cpus ();
+  {
+    struct stat st;
+
+    self->netns = stat ("/proc/self/ns/net", &st) == 0 ? (guint32) st.st_ino : 0;
+  }
   return self;
 }
 
@@ -149,7 +158,6 @@ ldd_source_new_from_pins (const char *dir, GError **error)
       if (!check_map (fd, i, error))
         return NULL;
     }
-  self->iter_path = g_strdup_printf ("%s/dump_sockets_iter%s", dir, SUFFIX);
   self->pin_dir = g_strdup (dir);
   {
     g_autofree char *events = g_strdup_printf ("%s/events%s", dir, SUFFIX);
@@ -200,10 +208,16 @@ ldd_source_new_from_fds (GError **error)
                 return NULL;
             }
         }
-      if (g_str_equal (name, "dump_sockets_iter" SUFFIX))
+      for (guint h = 0; h < LECO_HOOK_MAX; h++)
         {
-          self->iter_link_fd = fd;
-          used = TRUE;
+          const char *prog = leco_walk_program (h);
+          g_autofree char *want = prog ? g_strconcat (prog, "_iter", SUFFIX, NULL) : NULL;
+
+          if (want && g_str_equal (name, want) && self->walk_link_fd[h] < 0)
+            {
+              self->walk_link_fd[h] = fd;
+              used = TRUE;
+            }
         }
       /* the other maps and links are held for the programs' sake only */
       if (!used)
@@ -234,9 +248,9 @@ ldd_source_free (LddSource *self)
   for (guint i = 0; i < G_N_ELEMENTS (maps); i++)
     if (MAP_FD (self, i) >= 0)
       close (MAP_FD (self, i));
-  if (self->iter_link_fd >= 0)
-    close (self->iter_link_fd);
-  g_free (self->iter_path);
+  for (guint i = 0; i < G_N_ELEMENTS (self->walk_link_fd); i++)
+    if (self->walk_link_fd[i] >= 0)
+      close (self->walk_link_fd[i]);
   g_free (self->pin_dir);
   g_free (self);
 }
@@ -495,48 +509,73 @@ ldd_source_read_cgroups (LddSource *self, GArray *out, GError **error)
 gboolean
 ldd_source_read_sockets (LddSource *self, GArray *out, GError **error)
 {
-  struct leco_sock_rec rec;
-  guint8 buf[sizeof (rec)];
-  gsize have = 0;
-  ssize_t n;
-  int fd;
+  enum leco_hook walks[4];
+  gsize nwalks = leco_walks_for (self->meta.hooks, walks), nfds = 0, n = 0;
+  struct leco_sock_rec *recs = NULL;
+  int fds[4], r;
 
   g_array_set_size (out, 0);
-  if (self->iter_path)
-    fd = open (self->iter_path, O_RDONLY | O_CLOEXEC);
-  else if (self->iter_link_fd >= 0)
-    fd = bpf_iter_create (self->iter_link_fd);
-  else
+  if (nwalks == 0)
     {
       g_set_error_literal (error, LDD_SOURCE_ERROR, LDD_SOURCE_ERROR_NOT_LOADED,
-                           "the socket iterator is not loaded");
+                           "no socket walk is loaded");
       return FALSE;
     }
-  if (fd < 0)
+  for (gsize i = 0; i < nwalks; i++)
     {
-      g_set_error (error, LDD_SOURCE_ERROR, LDD_SOURCE_ERROR_FAILED,
-                   "cannot open the socket iterator: %s", g_strerror (errno));
-      return FALSE;
-    }
-  while ((n = read (fd, buf + have, sizeof (buf) - have)) > 0)
-    {
-      have += n;
-      if (have < sizeof (buf))
-        continue;
-      have = 0;
-      if (leco_sock_rec_decode (buf, sizeof (buf), &rec, NULL, 0) == 0)
-        g_array_append_val (out, rec);
+      const char *prog = leco_walk_program (walks[i]);
+      int fd;
+
+      if (self->pin_dir)
+        {
+          g_autofree char *path = g_strdup_printf ("%s/%s_iter%s", self->pin_dir, prog, SUFFIX);
+
+          fd = open (path, O_RDONLY | O_CLOEXEC);
+        }
+      else if (self->walk_link_fd[walks[i]] >= 0)
+        fd = bpf_iter_create (self->walk_link_fd[walks[i]]);
       else
-        self->malformed++;
-      if (out->len >= 1u << 20)
-        break;
+        {
+          errno = ENOENT;
+          fd = -1;
+        }
+      if (fd < 0)
+        {
+          int err = errno;
+
+          while (nfds)
+            close (fds[--nfds]);
+          g_set_error (error, LDD_SOURCE_ERROR, LDD_SOURCE_ERROR_FAILED,
+                       "cannot open the socket walk %s: %s", prog, g_strerror (err));
+          return FALSE;
+        }
+      fds[nfds++] = fd;
     }
-  close (fd);
-  if (n < 0)
+  r = leco_walk_read (fds, nfds, 1u << 20, &recs, &n, &self->malformed);
+  if (n)
+    g_array_append_vals (out, recs, n);
+  free (recs);
+  if (r < 0)
     {
       g_set_error (error, LDD_SOURCE_ERROR, LDD_SOURCE_ERROR_FAILED,
-                   "reading the socket iterator failed: %s", g_strerror (errno));
+                   "reading the socket walks failed: %s", g_strerror (-r));
       return FALSE;
     }
   return TRUE;
+}
+
+gboolean
+ldd_source_walk_sees (LddSource *self, guint32 netns, guint8 protocol)
+{
+  guint64 hooks = self->meta.hooks;
+
+  if (hooks & (1ULL << LECO_HOOK_ITER_SOCKETS))
+    return TRUE;
+  /* every TCP and UDP socket of our namespace */
+  if (netns == self->netns && (protocol == IPPROTO_TCP || protocol == IPPROTO_UDP) &&
+      (hooks & (1ULL << (protocol == IPPROTO_TCP ? LECO_HOOK_ITER_TCP : LECO_HOOK_ITER_UDP))))
+    return TRUE;
+  /* sockets processes hold: a TCP socket closed by its process may live on
+   * (an orphan finishing its close) where no walk meets it */
+  return (hooks & (1ULL << LECO_HOOK_ITER_TASK_FILE)) && protocol != IPPROTO_TCP;
 }

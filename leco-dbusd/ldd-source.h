@@ -64,5 +64,11 @@ GHashTable *ldd_source_read_dests (LddSource *self);
 
 /* All per-cgroup totals (summed over CPUs). */
 gboolean ldd_source_read_cgroups (LddSource *self, GArray *out /* LddCgroupTotals */, GError **error);
-/* Live sockets from the pinned iterator (pins only; FALSE without it). */
+/* Live sockets from the socket walks the load has (the storage map
+ * iterator, else the tcp, udp and task walks), each socket once; FALSE
+ * without any. */
 gboolean ldd_source_read_sockets (LddSource *self, GArray *out /* struct leco_sock_rec */, GError **error);
+/* Whether a socket of network namespace NETNS and PROTOCOL that is open
+ * is always met by ldd_source_read_sockets (so one it does not meet is
+ * gone). */
+gboolean ldd_source_walk_sees (LddSource *self, guint32 netns, guint8 protocol);

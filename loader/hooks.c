@@ -7,11 +7,13 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <unistd.h>
 
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
+#include "leco-event.h"
 #include "loader.h"
 
 struct hook leco_hooks[LECO_HOOK_MAX] = {
@@ -26,6 +28,9 @@ struct hook leco_hooks[LECO_HOOK_MAX] = {
 	{ LECO_HOOK_SEND_LENGTH, "send_length", HOOK_TP_BTF, "sock_send_length", false },
 	{ LECO_HOOK_RECV_LENGTH, "recv_length", HOOK_TP_BTF, "sock_recv_length", false },
 	{ LECO_HOOK_ITER_SOCKETS, "dump_sockets", HOOK_ITER, "bpf_sk_storage_map", false },
+	{ LECO_HOOK_ITER_TCP, "tcp_sockets", HOOK_ITER, "tcp", false },
+	{ LECO_HOOK_ITER_UDP, "udp_sockets", HOOK_ITER, "udp", false },
+	{ LECO_HOOK_ITER_TASK_FILE, "task_sockets", HOOK_ITER, "task_file", false },
 };
 
 const char *hook_kind_name(enum hook_kind kind)
@@ -90,6 +95,8 @@ static void probe_one(struct hook *h, const struct btf *btf)
 	int n;
 
 	h->available = false;
+	h->status = LECO_HS_MISSING;
+	h->err = 0;
 	switch (h->kind) {
 	case HOOK_TP_BTF:
 		n = tp_btf_params(btf, h->target);
@@ -143,13 +150,15 @@ static void probe_one(struct hook *h, const struct btf *btf)
 		}
 		break;
 	case HOOK_ITER:
-		if (btf__find_by_name_kind(btf, "bpf_iter__bpf_sk_storage_map", BTF_KIND_STRUCT) < 0) {
-			snprintf(h->why, sizeof(h->why), "socket storage iterator not in this kernel (needs 5.9+)");
+		snprintf(path, sizeof(path), "bpf_iter__%s", h->target);
+		if (btf__find_by_name_kind(btf, path, BTF_KIND_STRUCT) < 0) {
+			snprintf(h->why, sizeof(h->why), "iterator %s not in this kernel", h->target);
 			return;
 		}
 		break;
 	}
 	h->available = true;
+	h->status = LECO_HS_ATTACHED;
 	h->why[0] = '\0';
 }
 
@@ -181,4 +190,44 @@ int hooks_probe(bool verbose)
 				leco_hooks[i].available ? "" : ": ", leco_hooks[i].why);
 	btf__free(btf);
 	return 0;
+}
+
+enum leco_lockdown read_lockdown(void)
+{
+	const char *path = "/sys/kernel/security/lockdown";
+	char buf[128] = "";
+	FILE *f = fopen(path, "re");
+
+	/* securityfs not mounted (no systemd): mount it where it belongs */
+	if (!f && errno == ENOENT && access("/sys/kernel/security", F_OK) == 0 &&
+	    mount("securityfs", "/sys/kernel/security", "securityfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) == 0) {
+		f = fopen(path, "re");
+		if (!f && errno == ENOENT)
+			return LECO_LOCKDOWN_NONE; /* securityfs without the lockdown LSM */
+	}
+	if (!f)
+		return LECO_LOCKDOWN_UNKNOWN;
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = '\0';
+	fclose(f);
+	if (strstr(buf, "[none]"))
+		return LECO_LOCKDOWN_NONE;
+	if (strstr(buf, "[integrity]"))
+		return LECO_LOCKDOWN_INTEGRITY;
+	if (strstr(buf, "[confidentiality]"))
+		return LECO_LOCKDOWN_CONFIDENTIALITY;
+	return LECO_LOCKDOWN_UNKNOWN;
+}
+
+void hook_refused(struct hook *h, enum leco_hook_status status, int err, enum leco_lockdown lockdown)
+{
+	const char *name = strerrorname_np(err);
+
+	h->available = false;
+	h->status = status;
+	h->err = err;
+	snprintf(h->why, sizeof(h->why), "refused by the kernel%s: %s (%s)%s%s",
+		 status == LECO_HS_REFUSED_ATTACH ? " at attach" : "", name ? name : "?", strerror(err),
+		 err == EPERM && lockdown >= LECO_LOCKDOWN_INTEGRITY ? ", lockdown=" : "",
+		 err == EPERM && lockdown >= LECO_LOCKDOWN_INTEGRITY ? leco_lockdown_name(lockdown) : "");
 }

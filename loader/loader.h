@@ -37,6 +37,7 @@ struct loader_opts {
 	bool unload;
 	bool check;
 	bool verbose;
+	uint64_t without;            /* hooks left out on purpose (--without), bits of enum leco_hook */
 };
 
 /* One kernel hook: a program of the skeleton and how to attach it. */
@@ -53,9 +54,11 @@ struct hook {
 	enum hook_kind kind;
 	const char *target;          /* tracepoint name, cgroup attach type name, ... */
 	bool required;
-	/* filled by hooks_probe() */
-	bool available;
-	char why[160];               /* why not available */
+	/* filled by hooks_probe(), then by the load */
+	bool available;              /* in this kernel and wanted: the load tries it */
+	enum leco_hook_status status;
+	int err;                     /* positive errno of a refusal */
+	char why[200];               /* why not attached */
 };
 
 extern struct hook leco_hooks[LECO_HOOK_MAX];
@@ -63,6 +66,11 @@ extern struct hook leco_hooks[LECO_HOOK_MAX];
 /* Decide which hooks this kernel supports; never loads anything. */
 int hooks_probe(bool verbose);
 const char *hook_kind_name(enum hook_kind kind);
+/* The kernel's lockdown mode (mounts securityfs if nothing is there). */
+enum leco_lockdown read_lockdown(void);
+/* Mark H refused by the kernel with positive errno ERR; why says so, with
+ * the lockdown mode where it explains an EPERM. */
+void hook_refused(struct hook *h, enum leco_hook_status status, int err, enum leco_lockdown lockdown);
 
 /* Filesystem helpers (pins.c). */
 int ensure_bpffs(const char *dir, bool *created);

@@ -84,10 +84,13 @@ static void usage(FILE *f)
 		"                         --group, else 0600); read-only pins drop the write bits\n"
 		"      --ringbuf-size N   ring buffer bytes, a power of two >= 4096 (default %u)\n"
 		"      --cgroup PATH      cgroup2 root for the cgroup hooks (default: found)\n"
+		"      --without HOOK     leave an optional hook out (repeatable; names as\n"
+		"                         --check prints them, e.g. socket-iterator)\n"
 		"      --fdstore          hand the fds to systemd's fd store instead of pinning\n"
 		"                         (for ExecStartPre=+ with NotifyAccess=all)\n"
 		"  -u, --unload           remove everything a load made in DIR\n"
-		"  -c, --check            print which hooks this kernel supports; load nothing\n"
+		"  -c, --check            test-load each program and print which hooks this\n"
+		"                         kernel supports, misses or refuses; attach nothing\n"
 		"  -v, --verbose          show libbpf's log (the verifier log on rejection)\n"
 		"  -V, --version          print the version\n"
 		"  -h, --help             this help\n\n"
@@ -122,6 +125,7 @@ static int parse_opts(int argc, char **argv, struct loader_opts *o)
 		{ "mode", required_argument, NULL, 'm' },
 		{ "ringbuf-size", required_argument, NULL, 'R' },
 		{ "cgroup", required_argument, NULL, 'C' },
+		{ "without", required_argument, NULL, 'W' },
 		{ "fdstore", no_argument, NULL, 'F' },
 		{ "unload", no_argument, NULL, 'u' },
 		{ "check", no_argument, NULL, 'c' },
@@ -168,6 +172,22 @@ static int parse_opts(int argc, char **argv, struct loader_opts *o)
 		case 'C':
 			o->cgroup_root = optarg;
 			break;
+		case 'W': {
+			int h = leco_hook_from_name(optarg);
+
+			for (int i = 0; h < 0 && i < LECO_HOOK_MAX; i++)
+				if (strcmp(optarg, leco_hooks[i].prog) == 0)
+					h = leco_hooks[i].bit;
+			if (h < 0)
+				return fail(EXIT_BAD_OPTIONS, "--without: no hook \"%s\" (leco-ebpf-load --check "
+							      "lists them)", optarg);
+			for (int i = 0; i < LECO_HOOK_MAX; i++)
+				if (leco_hooks[i].bit == (enum leco_hook)h && leco_hooks[i].required)
+					return fail(EXIT_BAD_OPTIONS, "--without: %s is required, it cannot be "
+								      "left out", optarg);
+			o->without |= 1ULL << h;
+			break;
+		}
 		case 'F':
 			o->fdstore = true;
 			break;
@@ -211,8 +231,8 @@ static void build_id(const struct loader_opts *o, char *buf, size_t len)
 
 	for (size_t i = 0; i < sz; i++)
 		h = (h ^ p[i]) * 0x100000001b3ULL;
-	snprintf(buf, len, "%s+%012llx/rb%u", LECO_VERSION, (unsigned long long)(h & 0xffffffffffffULL),
-		 o->ringbuf_size);
+	snprintf(buf, len, "%s+%012llx/rb%u/w%llx", LECO_VERSION, (unsigned long long)(h & 0xffffffffffffULL),
+		 o->ringbuf_size, (unsigned long long)o->without);
 }
 
 static bool map_pinned(const struct bpf_map *m)
@@ -316,9 +336,11 @@ static int attach_hook(struct load *L, struct hook *h, int cgroup_fd)
 		union bpf_iter_link_info info = {};
 		DECLARE_LIBBPF_OPTS(bpf_iter_attach_opts, opts);
 
-		info.map.map_fd = bpf_map__fd(L->skel->maps.sockets);
-		opts.link_info = &info;
-		opts.link_info_len = sizeof(info);
+		if (h->bit == LECO_HOOK_ITER_SOCKETS) {
+			info.map.map_fd = bpf_map__fd(L->skel->maps.sockets);
+			opts.link_info = &info;
+			opts.link_info_len = sizeof(info);
+		}
 		link = bpf_program__attach_iter(prog, &opts);
 		break;
 	}
@@ -432,28 +454,203 @@ static int fdstore_all(struct load *L)
 	return 0;
 }
 
-static int do_check(void)
+/* The skeleton opened for loading: every hook still wanted, or (only >= 0)
+ * that one program alone, for a test load. */
+static struct leco_bpf *open_skel(const struct loader_opts *o, int only)
 {
-	int r = hooks_probe(false), missing_required = 0;
+	struct leco_bpf *s = leco_bpf__open();
+
+	if (!s)
+		return NULL;
+	bpf_map__set_max_entries(s->maps.events, only >= 0 ? 4096 : o->ringbuf_size);
+	/* routine events wake the reader once a quarter of the ring is used */
+	s->rodata->wakeup_watermark = o->ringbuf_size / 4;
+	for (int i = 0; i < LECO_HOOK_MAX; i++) {
+		struct bpf_program *p = bpf_object__find_program_by_name(s->obj, leco_hooks[i].prog);
+
+		if (p)
+			bpf_program__set_autoload(p, only >= 0 ? i == only : leco_hooks[i].available);
+	}
+	return s;
+}
+
+/* Load hook I's program alone: 0, or the kernel's negative errno. */
+static int test_load(const struct loader_opts *o, int i)
+{
+	struct leco_bpf *s = open_skel(o, i);
+	int r;
+
+	if (!s)
+		return -errno;
+	libbpf_last[0] = '\0';
+	r = leco_bpf__load(s);
+	leco_bpf__destroy(s);
+	return r;
+}
+
+/* Leave out what --without names (a hook this kernel lacks stays "missing"). */
+static void leave_out(const struct loader_opts *o)
+{
+	for (int i = 0; i < LECO_HOOK_MAX; i++) {
+		struct hook *h = &leco_hooks[i];
+
+		if (!(o->without & (1ULL << h->bit)) || !h->available)
+			continue;
+		h->available = false;
+		h->status = LECO_HS_LEFT_OUT;
+		snprintf(h->why, sizeof(h->why), "left out (--without %s)", leco_hook_name(h->bit));
+	}
+}
+
+static int do_check(const struct loader_opts *o)
+{
+	enum leco_lockdown lockdown = read_lockdown();
+	int r = hooks_probe(false), missing_required = 0, refused_required = 0;
 
 	if (r < 0)
 		return fail(EXIT_NO_BTF, "cannot read kernel BTF (/sys/kernel/btf/vmlinux): %s; "
 					 "a kernel with CONFIG_DEBUG_INFO_BTF=y is needed", strerror(-r));
+	leave_out(o);
+	/* what the kernel says, not what its BTF names: load each program */
+	for (int i = 0; i < LECO_HOOK_MAX; i++) {
+		if (!leco_hooks[i].available)
+			continue;
+		r = test_load(o, i);
+		if (r)
+			hook_refused(&leco_hooks[i], LECO_HS_REFUSED_LOAD, -r, lockdown);
+	}
 	/* NAME is what the daemon's KernelHooks property says */
 	printf("%-20s %-14s %-10s %-30s %s\n", "NAME", "PROGRAM", "KIND", "TARGET", "STATUS");
 	for (int i = 0; i < LECO_HOOK_MAX; i++) {
 		const struct hook *h = &leco_hooks[i];
+		const char *what = h->status == LECO_HS_MISSING ? "missing: " : "";
 
 		printf("%-20s %-14s %-10s %-30s %s%s%s%s\n", leco_hook_name(h->bit), h->prog,
-		       hook_kind_name(h->kind), h->target,
-		       h->available ? "ok" : "missing", h->required ? " (required)" : "",
-		       h->available ? "" : ": ", h->why);
-		if (h->required && !h->available)
+		       hook_kind_name(h->kind), h->target, h->available ? "ok" : what,
+		       h->available ? "" : h->why, h->required ? " (required)" : "", "");
+		if (h->required && h->status == LECO_HS_MISSING)
 			missing_required++;
+		if (h->required && h->status == LECO_HS_REFUSED_LOAD)
+			refused_required++;
+	}
+	printf("kernel lockdown: %s\n", leco_lockdown_name(lockdown));
+	{
+		const struct leco_loss *lost[16];
+		uint64_t hooks = 0;
+		size_t n;
+
+		for (int i = 0; i < LECO_HOOK_MAX; i++)
+			if (leco_hooks[i].available)
+				hooks |= 1ULL << leco_hooks[i].bit;
+		n = leco_lost_features(hooks, lost, 16);
+		if (n == 0)
+			printf("lost: nothing\n");
+		for (size_t k = 0; k < n && k < 16; k++)
+			printf("lost: %s\n", lost[k]->what);
 	}
 	if (missing_required)
 		return fail(EXIT_ATTACH, "this kernel lacks %d required hook(s)", missing_required);
+	if (refused_required)
+		return fail(EXIT_VERIFIER, "the kernel refuses %d required hook(s)", refused_required);
 	return 0;
+}
+
+/*
+ * Load every hook still wanted.  libbpf loads an object all or nothing, so
+ * when the kernel refuses the set, each program is loaded alone to find the
+ * ones it refuses; those optional ones are left out and the rest loaded
+ * again.  A refused required hook fails the load.
+ */
+static int load_programs(struct load *L, const struct loader_opts *o, enum leco_lockdown lockdown)
+{
+	char first[sizeof(libbpf_last)];
+	int r, refused = 0;
+
+	L->skel = open_skel(o, -1);
+	if (!L->skel)
+		return fail(EXIT_FAILURE_OTHER, "cannot open the BPF object: %m");
+	libbpf_last[0] = '\0';
+	r = leco_bpf__load(L->skel);
+	if (r == 0)
+		return 0;
+	if (r == -EPERM && !libbpf_last[0])
+		return fail(EXIT_NOT_PRIVILEGED, "the kernel refused to load BPF programs (EPERM): "
+						 "needs CAP_BPF, CAP_PERFMON and CAP_NET_ADMIN");
+	snprintf(first, sizeof(first), "%s", libbpf_last[0] ? libbpf_last : strerror(-r));
+	leco_bpf__destroy(L->skel);
+	L->skel = NULL;
+
+	for (int i = 0; i < LECO_HOOK_MAX; i++) {
+		struct hook *h = &leco_hooks[i];
+
+		if (!h->available)
+			continue;
+		r = test_load(o, i);
+		if (r == 0)
+			continue;
+		hook_refused(h, LECO_HS_REFUSED_LOAD, -r, lockdown);
+		if (h->required)
+			return fail(r == -EPERM ? EXIT_NOT_PRIVILEGED : EXIT_VERIFIER,
+				    "the kernel refused the required hook %s (%s/%s): %s%s%s", leco_hook_name(h->bit),
+				    hook_kind_name(h->kind), h->target, h->why + strlen("refused by the kernel: "),
+				    libbpf_last[0] ? "; " : "", verbose ? "" : " (--verbose shows the verifier log)");
+		fprintf(stderr, "leco-ebpf-load: optional hook %s (%s/%s) %s; loading without it\n",
+			leco_hook_name(h->bit), hook_kind_name(h->kind), h->target, h->why);
+		refused++;
+	}
+	if (!refused)
+		return fail(EXIT_VERIFIER, "the kernel rejected the programs: %s%s", first,
+			    verbose ? "" : " (--verbose shows the verifier log)");
+	L->skel = open_skel(o, -1);
+	if (!L->skel)
+		return fail(EXIT_FAILURE_OTHER, "cannot open the BPF object: %m");
+	libbpf_last[0] = '\0';
+	r = leco_bpf__load(L->skel);
+	if (r)
+		return fail(EXIT_VERIFIER, "the kernel rejected the programs: %s%s",
+			    libbpf_last[0] ? libbpf_last : strerror(-r),
+			    verbose ? "" : " (--verbose shows the verifier log)");
+	return 0;
+}
+
+/* Read each socket walk once, to the end: sockets open before this load get
+ * their storage now (with their process, where the task walk loads), so
+ * their counters, their close and their accepted children are seen. */
+static unsigned adopt_sockets(struct load *L)
+{
+	/* the task walk finds the processes, the second tcp/udp pass keeps
+	 * them in the sockets' storage */
+	static const enum leco_hook walks[] = { LECO_HOOK_ITER_TCP, LECO_HOOK_ITER_UDP, LECO_HOOK_ITER_TASK_FILE,
+						LECO_HOOK_ITER_TCP, LECO_HOOK_ITER_UDP };
+	__u32 key = LECO_STAT_ADOPTED;
+	int ncpus = libbpf_num_possible_cpus();
+	unsigned adopted = 0;
+	char buf[4096];
+
+	for (size_t k = 0; k < sizeof(walks) / sizeof(walks[0]); k++) {
+		struct bpf_link *link = L->links[walks[k]];
+		int fd;
+
+		if (!link)
+			continue;
+		fd = bpf_iter_create(bpf_link__fd(link));
+		if (fd < 0) {
+			fprintf(stderr, "leco-ebpf-load: cannot walk sockets with %s: %m, ignoring\n",
+				leco_hook_name(walks[k]));
+			continue;
+		}
+		while (read(fd, buf, sizeof(buf)) > 0)
+			;
+		close(fd);
+	}
+	if (ncpus > 0) {
+		__u64 v[ncpus];
+
+		if (bpf_map_lookup_elem(bpf_map__fd(L->skel->maps.stats), &key, v) == 0)
+			for (int c = 0; c < ncpus; c++)
+				adopted += v[c];
+	}
+	return adopted;
 }
 
 static int do_unload(const struct loader_opts *o)
@@ -482,6 +679,8 @@ static int do_load(const struct loader_opts *o)
 	struct leco_meta meta = {};
 	struct bpf_map *map;
 	struct timespec ts;
+	enum leco_lockdown lockdown;
+	unsigned adopted;
 	gid_t gid = 0;
 	bool mounted;
 	int cgroup_fd = -1, r;
@@ -526,6 +725,7 @@ static int do_load(const struct loader_opts *o)
 		if (leco_hooks[i].required && !leco_hooks[i].available)
 			return fail(EXIT_ATTACH, "required hook %s missing: %s", leco_hooks[i].prog,
 				    leco_hooks[i].why);
+	leave_out(o);
 
 	build_id(o, id, sizeof(id));
 	if (!o->fdstore && already_loaded(o->pin_dir, id)) {
@@ -545,31 +745,10 @@ static int do_load(const struct loader_opts *o)
 			    o->cgroup_root ? "" : " (another mount hides it)");
 	}
 
-	L.skel = leco_bpf__open();
-	if (!L.skel) {
-		r = fail(EXIT_FAILURE_OTHER, "cannot open the BPF object: %m");
+	lockdown = read_lockdown();
+	r = load_programs(&L, o, lockdown);
+	if (r)
 		goto out;
-	}
-	bpf_map__set_max_entries(L.skel->maps.events, o->ringbuf_size);
-	/* routine events wake the reader once a quarter of the ring is used */
-	L.skel->rodata->wakeup_watermark = o->ringbuf_size / 4;
-	for (int i = 0; i < LECO_HOOK_MAX; i++) {
-		struct bpf_program *p = bpf_object__find_program_by_name(L.skel->obj, leco_hooks[i].prog);
-
-		if (p)
-			bpf_program__set_autoload(p, leco_hooks[i].available);
-	}
-	r = leco_bpf__load(L.skel);
-	if (r) {
-		if (r == -EPERM && !libbpf_last[0])
-			r = fail(EXIT_NOT_PRIVILEGED, "the kernel refused to load BPF programs (EPERM): "
-						      "needs CAP_BPF, CAP_PERFMON and CAP_NET_ADMIN");
-		else
-			r = fail(EXIT_VERIFIER, "the kernel rejected the programs: %s%s",
-				 libbpf_last[0] ? libbpf_last : strerror(-r),
-				 verbose ? "" : " (--verbose shows the verifier log)");
-		goto out;
-	}
 
 	for (int i = 0; i < LECO_HOOK_MAX; i++) {
 		struct hook *h = &leco_hooks[i];
@@ -582,13 +761,24 @@ static int do_load(const struct loader_opts *o)
 				 h->prog, h->target, strerror(-r));
 			goto out;
 		}
-		if (r < 0)
-			fprintf(stderr, "leco-ebpf-load: optional hook %s (%s) not attached: %s, ignoring\n",
-				h->prog, h->target, strerror(-r));
+		if (r < 0) {
+			hook_refused(h, LECO_HS_REFUSED_ATTACH, -r, lockdown);
+			fprintf(stderr, "leco-ebpf-load: optional hook %s (%s/%s) %s; loading without it\n",
+				leco_hook_name(h->bit), hook_kind_name(h->kind), h->target, h->why);
+		}
 	}
+	r = 0;
+	/* the task walk leaves TCP and UDP of the reader's namespace to these */
+	L.skel->bss->tcp_udp_walks = L.links[LECO_HOOK_ITER_TCP] && L.links[LECO_HOOK_ITER_UDP];
+	adopted = adopt_sockets(&L);
 
 	meta.abi_version = LECO_ABI_VERSION;
 	meta.hooks = L.hooks;
+	meta.lockdown = lockdown;
+	for (int i = 0; i < LECO_HOOK_MAX; i++) {
+		meta.hook_status[leco_hooks[i].bit] = leco_hooks[i].status;
+		meta.hook_errno[leco_hooks[i].bit] = leco_hooks[i].err;
+	}
 	clock_gettime(CLOCK_BOOTTIME, &ts);
 	meta.load_time_ns = (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 	snprintf(meta.build_id, sizeof(meta.build_id), "%s", id);
@@ -613,8 +803,9 @@ static int do_load(const struct loader_opts *o)
 
 		for (int i = 0; i < LECO_HOOK_MAX; i++)
 			n += !!(L.hooks & (1ULL << i));
-		printf("leco-ebpf-load: loaded %s with %d of %d hooks %s %s\n", id, n, LECO_HOOK_MAX,
-		       o->fdstore ? "into" : "in", o->fdstore ? "the systemd fd store" : o->pin_dir);
+		printf("leco-ebpf-load: loaded %s with %d of %d hooks %s %s; %u sockets found open\n", id, n,
+		       LECO_HOOK_MAX, o->fdstore ? "into" : "in", o->fdstore ? "the systemd fd store" : o->pin_dir,
+		       adopted);
 	}
 out:
 	/* pinned (or stored) objects outlive these fds */
@@ -643,7 +834,7 @@ int main(int argc, char **argv)
 			    o.check ? ": without, tracefs and program probes fail and --check would report "
 				      "hooks missing that are there" : "");
 	if (o.check)
-		return do_check();
+		return do_check(&o);
 	if (o.unload)
 		return do_unload(&o);
 	return do_load(&o);

@@ -13,6 +13,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +26,7 @@
 #include <bpf/libbpf.h>
 
 #include "leco-event.h"
+#include "leco-walk.h"
 
 #define STR_(x) #x
 #define STR(x) STR_(x)
@@ -157,38 +159,62 @@ static int sum_percpu(int fd, const void *key, size_t vsize, uint64_t *sum, size
 	return 0;
 }
 
-/* Each record of the pinned socket iterator, validated, to fn. */
+static int read_meta(const char *dir, struct leco_meta *m)
+{
+	uint32_t key = 0;
+	int fd = open_pin(dir, "meta", true), r = 0;
+
+	if (fd < 0)
+		return -ENOENT;
+	if (bpf_map_lookup_elem(fd, &key, m) < 0) {
+		r = -errno;
+		fprintf(stderr, "leco-test-reader: lookup: %s\n", strerror(errno));
+	}
+	close(fd);
+	m->build_id[sizeof(m->build_id) - 1] = '\0';
+	return r;
+}
+
+/* Each record of the pinned socket walks (as the daemon reads them), to fn. */
 static int for_each_socket(const char *dir, void (*fn)(const struct leco_sock_rec *rec, void *data), void *data)
 {
-	char path[4096];
-	struct leco_sock_rec rec;
-	unsigned char buf[sizeof(rec)];
-	size_t have = 0;
-	ssize_t n;
-	int fd, r = 0;
+	enum leco_hook walks[4];
+	struct leco_meta m;
+	struct leco_sock_rec *recs = NULL;
+	size_t nwalks, nfds = 0, n = 0;
+	uint64_t bad = 0;
+	int fds[4], r;
 
-	snprintf(path, sizeof(path), "%s/dump_sockets_iter%s", dir, SUFFIX);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		r = -errno;
-		fprintf(stderr, "leco-test-reader: cannot open \"%s\": %s\n", path, strerror(errno));
+	r = read_meta(dir, &m);
+	if (r < 0)
 		return r;
+	nwalks = leco_walks_for(m.hooks, walks);
+	if (nwalks == 0) {
+		fprintf(stderr, "leco-test-reader: no socket walk loaded\n");
+		return -ENOENT;
 	}
-	while ((n = read(fd, buf + have, sizeof(buf) - have)) > 0) {
-		have += n;
-		if (have < sizeof(buf))
-			continue;
-		have = 0;
-		if (leco_sock_rec_decode(buf, sizeof(buf), &rec, NULL, 0) == 0)
-			fn(&rec, data);
+	for (size_t i = 0; i < nwalks; i++) {
+		char path[4096];
+
+		snprintf(path, sizeof(path), "%s/%s_iter%s", dir, leco_walk_program(walks[i]), SUFFIX);
+		fds[nfds] = open(path, O_RDONLY | O_CLOEXEC);
+		if (fds[nfds] < 0) {
+			r = -errno;
+			fprintf(stderr, "leco-test-reader: cannot open \"%s\": %s\n", path, strerror(errno));
+			while (nfds)
+				close(fds[--nfds]);
+			return r;
+		}
+		nfds++;
 	}
-	if (n < 0) {
-		r = -errno;
-		fprintf(stderr, "leco-test-reader: read \"%s\": %s\n", path, strerror(errno));
-	}
-	if (have)
-		fprintf(stderr, "leco-test-reader: %zu trailing bytes ignored\n", have);
-	close(fd);
+	r = leco_walk_read(fds, nfds, 1u << 20, &recs, &n, &bad);
+	if (r < 0)
+		fprintf(stderr, "leco-test-reader: reading the socket walks: %s\n", strerror(-r));
+	if (bad)
+		fprintf(stderr, "leco-test-reader: %llu malformed socket records\n", (unsigned long long)bad);
+	for (size_t i = 0; i < n; i++)
+		fn(&recs[i], data);
+	free(recs);
 	return r;
 }
 
@@ -239,7 +265,7 @@ static int cmd_cgroup(const char *dir, const char *id_s)
 static int cmd_stats(const char *dir)
 {
 	static const char *const names[LECO_STAT_MAX] = {
-		"rb_dropped", "events", "drops_seen", "drops_coalesced", "no_storage", "denied",
+		"rb_dropped", "events", "drops_seen", "drops_coalesced", "no_storage", "denied", "adopted",
 	};
 	int fd = open_pin(dir, "stats", true);
 
@@ -260,18 +286,21 @@ static int cmd_stats(const char *dir)
 static int cmd_meta(const char *dir)
 {
 	struct leco_meta m = {};
-	uint32_t key = 0;
-	int fd = open_pin(dir, "meta", true);
 
-	if (fd < 0)
+	if (read_meta(dir, &m) < 0)
 		return 1;
-	if (bpf_map_lookup_elem(fd, &key, &m) < 0)
-		return fprintf(stderr, "leco-test-reader: lookup: %s\n", strerror(errno)), 1;
-	m.build_id[sizeof(m.build_id) - 1] = '\0';
-	printf("abi=%u build=%s hooks=", m.abi_version, m.build_id);
+	printf("abi=%u build=%s lockdown=%s hooks=", m.abi_version, m.build_id, leco_lockdown_name(m.lockdown));
 	for (int i = 0, first = 1; i < LECO_HOOK_MAX; i++)
 		if (m.hooks & (1ULL << i)) {
 			printf("%s%s", first ? "" : ",", leco_hook_name(i));
+			first = 0;
+		}
+	/* the others: name:status:errno */
+	printf(" unavailable=");
+	for (int i = 0, first = 1; i < LECO_HOOK_MAX; i++)
+		if (!(m.hooks & (1ULL << i))) {
+			printf("%s%s:%s:%d", first ? "" : ",", leco_hook_name(i),
+			       leco_hook_status_name(m.hook_status[i]), m.hook_errno[i]);
 			first = 0;
 		}
 	printf("\n");
@@ -284,14 +313,18 @@ static void print_socket(const struct leco_sock_rec *rec, void *data)
 
 	(void)data;
 	printf("socket cookie=%llu pid=%u comm=%s uid=%u cgroup=%llu proto=%s family=%s local=%s lport=%u "
-	       "remote=%s rport=%u tx=%llu rx=%llu txc=%llu rxc=%llu closed=%d\n",
+	       "remote=%s rport=%u tx=%llu rx=%llu txc=%llu rxc=%llu closed=%d state=%s netns=%u adopted=%d "
+	       "announced=%d inbound=%d\n",
 	       (unsigned long long)rec->s.cookie, rec->s.pid, rec->s.comm[0] ? rec->s.comm : "-", rec->s.uid,
 	       (unsigned long long)rec->s.cgroup_id, leco_protocol_name(rec->protocol, pb, sizeof(pb)),
 	       leco_family_name(rec->family), leco_addr_to_string(rec->family, rec->local_addr, la, sizeof(la)),
 	       rec->local_port, leco_addr_to_string(rec->family, rec->remote_addr, ra, sizeof(ra)),
 	       rec->remote_port, (unsigned long long)rec->s.tx_bytes, (unsigned long long)rec->s.rx_bytes,
 	       (unsigned long long)rec->s.tx_calls, (unsigned long long)rec->s.rx_calls,
-	       !!(rec->s.flags & LECO_F_COUNTED));
+	       !!(rec->s.flags & LECO_F_COUNTED),
+	       rec->protocol == IPPROTO_TCP ? leco_tcp_state_name(rec->state) : "-", rec->netns,
+	       !!(rec->s.flags & LECO_F_ADOPTED), !!(rec->s.flags & LECO_F_ANNOUNCED),
+	       !!(rec->s.flags & LECO_F_INBOUND));
 }
 
 static int cmd_sockets(const char *dir)

@@ -84,7 +84,7 @@ UNIT_REQUIRED = [
     'Type=notify', 'BusName=org.leco.Overseer', 'Restart=on-failure',
     'NoNewPrivileges=yes', 'CapabilityBoundingSet=', 'AmbientCapabilities=',
     'ProtectSystem=strict', 'ProtectHome=yes', 'PrivateTmp=yes', 'PrivateDevices=yes',
-    'PrivateNetwork=yes', 'RestrictAddressFamilies=AF_UNIX', 'SystemCallFilter=@system-service',
+    'IPAddressDeny=any', 'RestrictAddressFamilies=AF_UNIX', 'SystemCallFilter=@system-service',
     'SystemCallFilter=bpf', 'SystemCallArchitectures=native', 'MemoryDenyWriteExecute=yes',
     'LockPersonality=yes', 'RestrictNamespaces=yes', 'RestrictRealtime=yes',
     'RestrictSUIDSGID=yes', 'ProtectKernelTunables=yes', 'ProtectKernelModules=yes',
@@ -92,7 +92,9 @@ UNIT_REQUIRED = [
     'ProtectHostname=yes', 'RemoveIPC=yes', 'UMask=0077', 'ReadWritePaths=-/sys/fs/bpf/leco',
     'WantedBy=multi-user.target',
 ]
-UNIT_FORBIDDEN = ['ProtectProc=', '--fdstore', 'NotifyAccess=all']
+# PrivateNetwork=: the fallback socket walks (iter/tcp, iter/udp) see the
+# reader's network namespace, which must be the host's
+UNIT_FORBIDDEN = ['ProtectProc=', '--fdstore', 'NotifyAccess=all', 'PrivateNetwork=']
 
 
 class Fail(Exception):

@@ -312,7 +312,7 @@ test_reap_lost (void)
   g_assert_cmpuint (ldd_flows_open_count (t), ==, 5);
   g_assert_cmpuint (ldd_flows_open_in_cgroup (t, 7), ==, 5);
 
-  closed = ldd_flows_reap (t, alive, below, 4);
+  closed = ldd_flows_reap (t, alive, below, 4, NULL, NULL);
   g_assert_cmpuint (closed->len, ==, 3);
   g_assert_true (g_ptr_array_find (closed, fx, NULL));
   g_assert_true (g_ptr_array_find (closed, fm1, NULL) && g_ptr_array_find (closed, fm2, NULL));
@@ -330,11 +330,11 @@ test_reap_lost (void)
   /* still findable as closed, like any closed flow */
   g_assert_true (ldd_flows_lookup (t, fx->id) == fx);
   /* reaped once: a second pass finds nothing more */
-  again = ldd_flows_reap (t, alive, below, 5);
+  again = ldd_flows_reap (t, alive, below, 5, NULL, NULL);
   g_assert_cmpuint (again->len, ==, 0);
   /* without the cookie of the live one, it goes too; the newer one never */
   g_hash_table_remove_all (alive);
-  none = ldd_flows_reap (t, alive, below, 6);
+  none = ldd_flows_reap (t, alive, below, 6, NULL, NULL);
   g_assert_cmpuint (none->len, ==, 1);
   g_assert_true (none->pdata[0] == fl);
   g_assert_false (fn->closed);
@@ -357,7 +357,7 @@ test_reap_then_late_close (void)
   f1 = ldd_flows_open (t, &o1, 1, &created);
   f2 = ldd_flows_open (t, &o2, 1, &created);
   f1->tx_bytes = 100;
-  reaped = ldd_flows_reap (t, alive, ldd_flows_next_id (t), 2);
+  reaped = ldd_flows_reap (t, alive, ldd_flows_next_id (t), 2, NULL, NULL);
   g_assert_cmpuint (reaped->len, ==, 2);
   c.tx_bytes = 180;
   c.rx_bytes = 7;
@@ -379,7 +379,7 @@ test_reap_then_late_close (void)
 
           ldd_flows_open (t, &o, 4, &created);
         }
-      some = ldd_flows_reap (t, alive, ldd_flows_next_id (t), 5);
+      some = ldd_flows_reap (t, alive, ldd_flows_next_id (t), 5, NULL, NULL);
       g_assert_cmpuint (some->len, ==, 4);
     }
   c = ev (LECO_EV_FLOW_CLOSE, 1000 + 4096 + 3, 0, 0);  /* among the last 4096 */
@@ -439,7 +439,7 @@ test_waiting_connect (void)
   g_assert_cmpuint (f->tcp_state, ==, 1);
   g_assert_cmpuint (f->local_port, ==, 51000);
   /* reaped (its close lost): still known until its late close */
-  reaped = ldd_flows_reap (t, alive, ldd_flows_next_id (t), 3);
+  reaped = ldd_flows_reap (t, alive, ldd_flows_next_id (t), 3, NULL, NULL);
   g_assert_cmpuint (reaped->len, ==, 1);
   g_assert_false (ldd_flows_has_socket (t, 77));
   g_assert_true (ldd_flows_knows_socket (t, 77));
@@ -458,6 +458,42 @@ test_waiting_connect (void)
   g_assert_cmpuint (f->direction, ==, LECO_DIR_OUT);
 }
 
+/* Walks that cannot see some sockets (kernels that refuse the storage map
+ * iterator: other namespaces) must not close their flows: only their close
+ * event does. */
+static gboolean
+same_netns (const LddFlow *f, gpointer user_data)
+{
+  return f->netns == GPOINTER_TO_UINT (user_data);
+}
+
+static void
+test_reap_only_seen (void)
+{
+  g_autoptr (LddFlows) t = ldd_flows_new (16, 16);
+  g_autoptr (GHashTable) alive = g_hash_table_new (g_int64_hash, g_int64_equal);
+  g_autoptr (GPtrArray) reaped = NULL;
+  struct leco_event mine = ev (LECO_EV_FLOW_OPEN, 1, 1, 80), other = ev (LECO_EV_FLOW_OPEN, 2, 2, 80);
+  struct leco_event other_close = ev (LECO_EV_FLOW_CLOSE, 2, 0, 0);
+  gboolean created;
+  LddFlow *fm, *fo;
+
+  mine.netns = 100;
+  other.netns = 200;
+  fm = ldd_flows_open (t, &mine, 1, &created);
+  fo = ldd_flows_open (t, &other, 1, &created);
+  g_assert_cmpuint (fo->netns, ==, 200);
+  /* neither socket met by a walk that sees only namespace 100 */
+  reaped = ldd_flows_reap (t, alive, ldd_flows_next_id (t), 2, same_netns, GUINT_TO_POINTER (100));
+  g_assert_cmpuint (reaped->len, ==, 1);
+  g_assert_true (reaped->pdata[0] == fm);
+  g_assert_false (fo->closed);
+  other_close.tx_bytes = 77;
+  g_ptr_array_unref (ldd_flows_close (t, &other_close, 3));
+  g_assert_true (fo->closed);
+  g_assert_cmpuint (fo->tx_bytes, ==, 77);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -470,6 +506,7 @@ main (int argc, char **argv)
   g_test_add_func ("/flows/close-many-destinations", test_close_many_destinations);
   g_test_add_func ("/flows/reap-lost", test_reap_lost);
   g_test_add_func ("/flows/reap-then-late-close", test_reap_then_late_close);
+  g_test_add_func ("/flows/reap-only-what-walks-see", test_reap_only_seen);
   g_test_add_func ("/flows/waiting-connect", test_waiting_connect);
   g_test_add_func ("/blocked/coalescing", test_blocked_coalescing);
   g_test_add_func ("/blocked/inbound-key", test_blocked_inbound_key);
