@@ -198,6 +198,8 @@ static __always_inline void fold_counters(struct leco_sock *st)
 	if (st->flags & LECO_F_COUNTED)
 		return;
 	st->flags |= LECO_F_COUNTED;
+	if (st->flags & LECO_F_CGROUP_LIVE)
+		return; /* counted call by call */
 	cgroup_add(st->cgroup_id, st->tx_bytes, st->rx_bytes, st->tx_calls, st->rx_calls, 0);
 }
 
@@ -484,6 +486,11 @@ static __always_inline bool announce_sendto(struct sock *sk, struct leco_sock *s
 	return true;
 }
 
+/* Set by the loader when cgroup/sock_release is not attached: nothing would
+ * fold a datagram socket's counters into its cgroup's when it closes, so
+ * count_io adds to both as it goes. */
+volatile __u32 fold_each_call = 0;
+
 static __always_inline void count_io(struct sock *sk, int len, bool tx)
 {
 	struct leco_sock *st;
@@ -508,6 +515,10 @@ static __always_inline void count_io(struct sock *sk, int len, bool tx)
 	} else {
 		__sync_fetch_and_add(&st->rx_bytes, len);
 		__sync_fetch_and_add(&st->rx_calls, 1);
+	}
+	if (fold_each_call) {
+		st->flags |= LECO_F_CGROUP_LIVE;
+		cgroup_add(st->cgroup_id, tx ? len : 0, tx ? 0 : len, tx, !tx, 0);
 	}
 	/* raw and ICMP sockets: each new sendto() destination */
 	if (tx && protocol != IPPROTO_UDP && protocol != IPPROTO_UDPLITE &&

@@ -83,6 +83,9 @@ enum leco_stat {
 #define LECO_F_COUNTED   (1u << 4)   /* closed: its counters are in the cgroup map now */
 #define LECO_F_INBOUND   (1u << 5)   /* announced as inbound (accepted, first received);
                                       * an announced socket without it went out */
+#define LECO_F_CGROUP_LIVE (1u << 7) /* counted into its cgroup's totals call by call (kernels
+                                      * without the close hook): a reader adding live
+                                      * sockets to the cgroup map leaves it out */
 #define LECO_F_ADOPTED   (1u << 6)   /* open before LECO loaded, found by a socket walk: a
                                       * TCP socket's counters are TCP's own since it began,
                                       * a datagram socket's count from when it was found */

@@ -750,7 +750,7 @@ refresh_sockets_full (LddDaemon *self, gboolean announce, GHashTable *live)
       if (ldd_sock_rec_is_flow (r))
         g_hash_table_add (alive, (gpointer) &r->s.cookie);
 
-      if (live && !(r->s.flags & LECO_F_COUNTED))
+      if (live && !(r->s.flags & (LECO_F_COUNTED | LECO_F_CGROUP_LIVE)))
         {
           LiveSum *sum = g_hash_table_lookup (live, &r->s.cgroup_id);
 

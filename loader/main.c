@@ -770,6 +770,9 @@ static int do_load(const struct loader_opts *o)
 	r = 0;
 	/* the task walk leaves TCP and UDP of the reader's namespace to these */
 	L.skel->bss->tcp_udp_walks = L.links[LECO_HOOK_ITER_TCP] && L.links[LECO_HOOK_ITER_UDP];
+	/* nothing would fold a closing datagram socket's counters into its
+	 * cgroup's: count them there call by call */
+	L.skel->bss->fold_each_call = !L.links[LECO_HOOK_CG_SOCK_RELEASE];
 	adopted = adopt_sockets(&L);
 
 	meta.abi_version = LECO_ABI_VERSION;

@@ -228,7 +228,7 @@ static void add_live(const struct leco_sock_rec *rec, void *data)
 	struct live_sum *ls = data;
 
 	/* counters of closed sockets are in the map already */
-	if (rec->s.cgroup_id != ls->id || (rec->s.flags & LECO_F_COUNTED))
+	if (rec->s.cgroup_id != ls->id || (rec->s.flags & (LECO_F_COUNTED | LECO_F_CGROUP_LIVE)))
 		return;
 	ls->s[0] += rec->s.tx_bytes;
 	ls->s[1] += rec->s.rx_bytes;

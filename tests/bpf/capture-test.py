@@ -726,6 +726,185 @@ def case_ringbuf_overflow(h):
     check(lost + sent >= 208, f"events unaccounted for: lost={lost} sent={sent}")
 
 
+# ------------------------------------------------- degraded kernels --
+
+# The hooks a kernel may refuse while LECO still loads (the two required
+# ones fail the load).  Their names as the meta map and --check give them.
+OPTIONAL = ["connect-exit", "cgroup-connect4", "cgroup-connect6", "cgroup-sendmsg4", "cgroup-sendmsg6",
+            "cgroup-sock-release", "sock-send-length", "sock-recv-length", "socket-iterator", "tcp-iterator",
+            "udp-iterator", "task-iterator"]
+
+
+def meta(h):
+    """{'hooks': set of attached names, 'unavailable': {name: (status, errno)}, 'lockdown': str}"""
+    m = kv(run([READER, "meta", h.pin]).stdout)
+    unavailable = {}
+    for item in filter(None, m.get("unavailable", "").split(",")):
+        name, status, err = item.split(":")
+        unavailable[name] = (status, int(err))
+    return {"hooks": set(filter(None, m["hooks"].split(","))), "unavailable": unavailable,
+            "lockdown": m["lockdown"]}
+
+
+def sockets(h, ns=None):
+    argv = (["nsenter", f"--net=/run/netns/{ns}"] if ns else []) + [READER, "sockets", h.pin]
+    r = run(argv, check_rc=False)
+    return [kv(l) for l in r.stdout.splitlines() if l.startswith("socket ")]
+
+
+def held_pair(h, ns_srv, ns_cli, addr, cg_srv, cg_cli, comm):
+    """A TCP connection held open: the client sent 1000 bytes, the server
+    waits for 2000; both give up after 6 s.  Returns (server, client, port)."""
+    srv = h.start(ns_srv, cg_srv, "tcp-server", "--listen", addr, "0", "--bytes", "2000", "--timeout-ms", "6000",
+                  "--comm", f"{comm}-s")
+    port = int(kv(srv.readline())["port"])
+    cli = h.start(ns_cli, cg_cli, "tcp-client", "--connect", addr, str(port), "--bytes", "1000", "--timeout-ms",
+                  "6000", "--comm", f"{comm}-c")
+    return srv, cli, port
+
+
+def degraded(h, without):
+    """Leave hooks out on purpose: exactly the documented loss, everything
+    else exact.  What each hook gives is asserted both ways: seen when the
+    hook is attached, not seen (and nothing wrong instead) when it is not.
+    Hooks this kernel refuses by itself count as left out."""
+    a, b = h.netns()
+    pre_cg, pre_id = h.cgroup("found")
+    cg, cgid = h.cgroup("held")
+    u_cg, u_id = h.cgroup("udp")
+    e_cg, e_id = h.cgroup("echo")
+    d_cg, d_id = h.cgroup("denied")
+    # open before the load, on loopback in our own namespace
+    psrv, pcli, pport = held_pair(h, None, None, "127.0.0.1", pre_cg, pre_cg, "leco-pre")
+    time.sleep(0.3)
+    args = []
+    for w in without:
+        args += ["--without", w]
+    r = h.load(*args)
+    m = meta(h)
+    hooks = m["hooks"]
+    for w in without:
+        check(w not in hooks and m["unavailable"].get(w, ("",))[0] in ("left-out", "refused", "missing"),
+              f"{w} should be left out: {m}")
+        if w not in r.stderr:  # refused by the kernel says so itself
+            check(m["unavailable"][w][0] == "left-out", f"{w}: {m['unavailable'][w]}")
+    for name in OPTIONAL:
+        if name not in hooks and name not in without:
+            st, err = m["unavailable"][name]
+            check(st in ("refused", "missing") and (st == "missing" or err > 0),
+                  f"{name} not attached without being left out: {st} errno={err}")
+            check(name in r.stderr or st == "missing", f"the loader did not say {name} was refused: {r.stderr}")
+    have = lambda n: n in hooks
+    map_iter, tcp_it, udp_it, task_it = (have(n) for n in ("socket-iterator", "tcp-iterator", "udp-iterator",
+                                                           "task-iterator"))
+    log(f"hooks: {sorted(hooks)}")
+
+    fx = Proc([DENY, d_cg, "connect"])
+    h.procs.append(fx)
+    check(fx.readline() == "attached", "deny fixture did not attach")
+    rd = h.reader()
+    # a connection held open across namespaces, after the load
+    srv, cli, port = held_pair(h, b, a, B4, cg, cg, "leco-held")
+    time.sleep(0.5)
+
+    # -- live sockets: who sees the held connection, with exact bytes --
+    def find(socks, **want):
+        return [x for x in socks if all(x.get(k) == str(v) for k, v in want.items())]
+
+    other_ns = sockets(h)            # the walks read from another namespace
+    in_b = sockets(h, b)             # ... and from the server's own
+    seen_other = map_iter or task_it
+    for who, want in (("client", dict(cgroup=cgid, rport=port, tx=1000, rx=0)),
+                      ("server", dict(cgroup=cgid, lport=port, tx=0, rx=1000))):
+        got = find(other_ns, **want)
+        check(len(got) == (1 if seen_other else 0),
+              f"held {who} from another namespace: expected {int(seen_other)} exact record(s), got {got} "
+              f"of {[x for x in other_ns if x.get('cgroup') == str(cgid)]}")
+    got = find(in_b, cgroup=cgid, lport=port, tx=0, rx=1000, state="established")
+    check(len(got) == (1 if seen_other or tcp_it else 0),
+          f"held server from its namespace: {got} of {[x for x in in_b if x.get('cgroup') == str(cgid)]}")
+    check(all(x["tx"] in ("0", "1000") and x["rx"] in ("0", "1000") for x in find(other_ns + in_b, cgroup=cgid)),
+          "a held socket with wrong counters")
+
+    # -- the connection open before the load --
+    mine = sockets(h)
+    found = find(mine, cgroup=pre_id, proto="tcp", state="established")
+    if tcp_it:
+        check(len(found) == 2, f"the two ends open before the load: {found}")
+        c = [x for x in found if x["rport"] == str(pport)]
+        s_ = [x for x in found if x["lport"] == str(pport)]
+        check(len(c) == 1 and len(s_) == 1, f"found ends: {found}")
+        check(c[0]["tx"] == "1000" and c[0]["inbound"] == "0" and c[0]["adopted"] == "1" and
+              s_[0]["rx"] == "1000" and s_[0]["inbound"] == "1", f"found ends, counters and direction: {found}")
+        if task_it:
+            check(c[0]["pid"] == str(pcli.pid) and c[0]["comm"] == "leco-pre-c" and s_[0]["pid"] == str(psrv.pid),
+                  f"found ends' processes: {found}")
+        else:
+            check(c[0]["pid"] == "0" and s_[0]["pid"] == "0", f"process named without the task walk: {found}")
+    else:
+        check(not found, f"without the tcp walk nothing adopts a socket found open: {found}")
+
+    # -- datagrams: destinations, bytes, close --
+    echo = h.start(None, e_cg, "udp-echo", "--listen", "127.0.0.1", "0", "--count", "4", "--timeout-ms", "3000")
+    eport = kv(echo.readline())["port"]
+    h.start(None, u_cg, "udp-send", "--to", "127.0.0.1", eport, "--count", "4", "--size", "250").wait()
+    h.start(None, u_cg, "udp-send", "--to", "::1", "5811", "--count", "1", "--size", "100").wait(ok=(0, 1))
+    echo.wait(ok=(0, 1))
+    # -- a denied connect --
+    t = h.start(a, d_cg, "connect-only", "--connect", B4, "5812", "--comm", "leco-deny")
+    check(t.wait()["errno"] == "EPERM", "connect should be denied")
+    # -- both held connections end --
+    for p in (cli, srv, pcli, psrv):
+        p.wait(timeout=15, ok=(0, 1))
+    ev = h.events(rd, settle=1.0)
+
+    opens = pick(ev, type="open", cgroup=u_id)
+    check(len(pick(opens, rport=eport, family="ipv4")) == (1 if have("cgroup-sendmsg4") else 0),
+          f"unconnected v4 destination (cgroup-sendmsg4 {have('cgroup-sendmsg4')}): {opens}")
+    check(len(pick(opens, rport=5811, family="ipv6")) == (1 if have("cgroup-sendmsg6") else 0),
+          f"unconnected v6 destination (cgroup-sendmsg6 {have('cgroup-sendmsg6')}): {opens}")
+    us, es = h.cgroup_stats(u_id), h.cgroup_stats(e_id)
+    want_tx = 1100 if have("sock-send-length") else 0
+    check(us["tx"] == str(want_tx) and us["rx"] == "0", f"sender's bytes (sock-send-length): {us}")
+    want_rx = 1000 if have("sock-recv-length") else 0
+    check(es["rx"] == str(want_rx), f"echo's received bytes (sock-recv-length): {es}")
+    check(es["tx"] == str(1000 if have("sock-send-length") else 0), f"echo's sent bytes: {es}")
+    closes = pick(ev, type="close", cgroup=u_id, proto="udp")
+    if have("cgroup-sock-release") and (have("cgroup-sendmsg4") or have("cgroup-sendmsg6")):
+        check(closes, f"no close of the announced datagram socket: {pick(ev, cgroup=u_id)}")
+        check(all(c["tx"] in ("1000", "100", str(want_tx)) for c in closes), f"close counters: {closes}")
+    elif not have("cgroup-sock-release"):
+        check(not closes, f"a datagram close without cgroup-sock-release: {closes}")
+    denied = pick(ev, type="denied", cgroup=d_id)
+    check(len(denied) == (1 if have("connect-exit") else 0), f"denied connect (connect-exit): {denied}")
+
+    # TCP ends exact whatever was left out, the found connection included
+    for c in pick(ev, type="close", proto="tcp", cgroup=cgid):
+        check((c["tx"], c["rx"]) in (("1000", "0"), ("0", "1000")), f"held close counters: {c}")
+    check(len(pick(ev, type="close", proto="tcp", cgroup=cgid)) == 2, "both held ends close")
+    pre_closes = pick(ev, type="close", proto="tcp", cgroup=pre_id)
+    check(len(pre_closes) == (2 if tcp_it else 0), f"closes of the found connection: {pre_closes}")
+    for c in pre_closes:
+        check((c["tx"], c["rx"]) in (("1000", "0"), ("0", "1000")), f"found close counters: {c}")
+    cs = h.cgroup_stats(cgid)
+    check(cs["tx"] == "1000" and cs["rx"] == "1000", f"held cgroup totals: {cs}")
+    check(not any(l.startswith("bad-event") for l in open(rd.file).read().splitlines()), "malformed events")
+
+
+for _hook in OPTIONAL:
+    globals()["case_without_" + _hook.replace("-", "_")] = (lambda n: lambda h: degraded(h, [n]))(_hook)
+
+
+def case_degraded_all_walks(h):
+    """No socket walk at all: live bytes come only with the close."""
+    degraded(h, ["socket-iterator", "tcp-iterator", "udp-iterator", "task-iterator"])
+
+
+def case_degraded_full(h):
+    """Every hook the kernel allows: the same scenario as the matrix."""
+    degraded(h, [])
+
+
 CASES = {n[5:]: f for n, f in globals().items() if n.startswith("case_")}
 
 

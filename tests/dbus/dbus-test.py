@@ -1256,6 +1256,87 @@ def case_xml(t):
     t.alive()
 
 
+def degraded(t, without):
+    """The daemon on a load with hooks left out on purpose (the kernel may
+    refuse more by itself): UnavailableHooks names each with its reason,
+    LostFeatures says what is lost exactly as leco-ebpf-load --check does,
+    both are logged once, and a held connection's live bytes are exact
+    where the walks left can see it, absent (0, never wrong) where not;
+    its close is exact in every case."""
+    h = t.h
+    a, b = h.netns()
+    hs_cg, hs_id = h.cgroup("hold-server")
+    hc_cg, hc_id = h.cgroup("hold-client")
+    args = [x for w in without for x in ("--without", w)]
+    h.load(*args)
+    check_out = run([ct.LOADER, "--check", *args], check_rc=False).stdout
+    want_lost = [l[len("lost: "):] for l in check_out.splitlines() if l.startswith("lost: ") and l != "lost: nothing"]
+    t.start_bus()
+    t.start_daemon("[Daemon]\nUpdateInterval=1s\n")
+    mon = t.monitor()
+    hooks = t.prop("KernelHooks")
+    unavailable = t.prop("UnavailableHooks")
+    for w in without:
+        check(w not in hooks and w in unavailable, f"{w} attached or not listed: {hooks} {unavailable}")
+        check(unavailable[w].startswith(("left out", "refused by the kernel")), f"{w}: {unavailable[w]}")
+    check(set(unavailable) | set(hooks) >= set(ct.OPTIONAL), f"hooks neither attached nor unavailable: "
+          f"{set(ct.OPTIONAL) - set(unavailable) - set(hooks)}")
+    lost = t.prop("LostFeatures")
+    check(lost == want_lost, f"LostFeatures {lost} != leco-ebpf-load --check's {want_lost}")
+    log_text = t.daemon.stderr()
+    if unavailable:
+        check(log_text.count("kernel hooks not attached:") == 1, f"not logged once:\n{log_text[-2000:]}")
+    for sentence in lost:
+        check(log_text.count(sentence) == 1, f"lost feature not logged once: {sentence}")
+
+    sees = "socket-iterator" in hooks or "task-iterator" in hooks
+    hsrv = h.start(b, hs_cg, "tcp-server", "--listen", B4, "0", "--bytes", "2000", "--timeout-ms", "4000",
+                   "--comm", "leco-hsrv")
+    hport = int(kv(hsrv.readline())["port"])
+    hcli = h.start(a, hc_cg, "tcp-client", "--connect", B4, str(hport), "--bytes", "1000", "--timeout-ms", "4000",
+                   "--comm", "leco-hcli")
+    ho = mon.wait("ConnectionOpened", lambda s: s[0].get("cgroup-id") == hc_id, what="the held client")[0][2][0]
+    time.sleep(0.5)
+    conns = t.call("ListConnections", "{}")
+    c = only(conns, "held client", **{"cgroup-id": hc_id})
+    expect_fields(c, "held client", id=ho["id"], pid=hcli.pid, state="established",
+                  **{"tx-bytes": 1000 if sees else 0, "rx-bytes": 0})
+    srow = only(conns, "held server", **{"cgroup-id": hs_id})
+    expect_fields(srow, "held server", pid=hsrv.pid, direction="in",
+                  **{"rx-bytes": 1000 if sees else 0, "tx-bytes": 0})
+    for row in t.call("ListTraffic"):
+        if row["cgroup-id"] in (hc_id, hs_id):
+            check(row["tx-bytes"] + row["rx-bytes"] == (1000 if sees else 0), f"ListTraffic while held: {row}")
+    hsres, hcres = hsrv.wait(ok=(0, 1)), hcli.wait(ok=(0, 1))
+    check(hcres["tx"] == "1000" and hsres["rx"] == "1000", f"held pair: {hcres} {hsres}")
+    done = mon.wait("ConnectionClosed", lambda s: s[0].get("id") == ho["id"], what="the held client's end")
+    expect_fields(done[0][2][0], "held client closed", **{"tx-bytes": 1000, "rx-bytes": int(hcres["rx"])})
+    end = time.monotonic() + 6
+    while True:
+        rows = {r["cgroup-id"]: r for r in t.call("ListTraffic")}
+        if rows.get(hc_id, {}).get("tx-bytes") == 1000 and rows.get(hs_id, {}).get("rx-bytes") == 1000:
+            break
+        check(time.monotonic() < end, f"ListTraffic never reached the held pair's totals: {rows.get(hc_id)} "
+              f"{rows.get(hs_id)}")
+        time.sleep(0.2)
+    t.alive()
+
+
+def case_degraded_fallback(t):
+    """The storage map iterator left out: the tcp/udp/task walks stand in."""
+    degraded(t, ["socket-iterator"])
+
+
+def case_degraded_no_task(t):
+    """Only the tcp/udp walks: other namespaces' live bytes are lost."""
+    degraded(t, ["socket-iterator", "task-iterator"])
+
+
+def case_degraded_no_walks(t):
+    """No socket walk: bytes come with the close."""
+    degraded(t, ["socket-iterator", "tcp-iterator", "udp-iterator", "task-iterator"])
+
+
 CASES = {n[5:]: f for n, f in globals().items() if n.startswith("case_")}
 
 
