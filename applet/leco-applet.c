@@ -184,7 +184,7 @@ act_quit (GSimpleAction *a, GVariant *p, gpointer self)
 
 /* Test hook, only with $LECO_APPLET_DEBUG_DUMP set: what the applet shows,
  * written to that file (the popover's rows in view order, tray and
- * notification state). */
+ * notification state, the traffic window's banner once it exists). */
 static void
 act_dump (GSimpleAction *a, GVariant *p, gpointer user_data)
 {
@@ -194,11 +194,17 @@ act_dump (GSimpleAction *a, GVariant *p, gpointer user_data)
   g_autoptr (GError) error = NULL;
 
   g_string_append_printf (out, "{\"tray-state\": %d, \"registered\": %s, \"client-state\": %d, "
-                          "\"notify-calls\": %" G_GUINT64_FORMAT ", \"popover-visible\": %s, \"rows\": %u}\n",
+                          "\"notify-calls\": %" G_GUINT64_FORMAT ", \"popover-visible\": %s, \"rows\": %u",
                           leco_tray_get_state (self->tray), leco_tray_is_registered (self->tray) ? "true" : "false",
                           leco_client_get_state (self->client), leco_notifier_get_calls (self->notifier),
                           popover_shown (self) ? "true" : "false",
                           g_list_model_get_n_items (leco_traffic_get_rows (self->traffic)));
+  if (self->popover)
+    {
+      g_string_append (out, ", ");
+      leco_popover_dump_window (self->popover, out);
+    }
+  g_string_append (out, "}\n");
   if (self->popover)
     leco_popover_dump (self->popover, out);
   if (!g_file_set_contents (path, out->str, out->len, &error))

@@ -25,11 +25,16 @@ struct _LecoClient {
   guint retry_s;
   LecoClientState state;
   char *message;
+  /* what the daemon's kernel cannot show (LostFeatures), the hooks it runs
+   * without (UnavailableHooks a{ss}): read once per daemon, empty until then
+   * and while it is away */
+  char **lost;
+  GVariant *unavailable;
 };
 
 G_DEFINE_TYPE (LecoClient, leco_client, G_TYPE_OBJECT)
 
-enum { SIG_STATE_CHANGED, SIG_RESET, SIG_TRAFFIC, SIG_BLOCKED, N_SIGNALS };
+enum { SIG_STATE_CHANGED, SIG_RESET, SIG_TRAFFIC, SIG_BLOCKED, SIG_LIMITS_CHANGED, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
 static void
@@ -42,6 +47,27 @@ set_state (LecoClient *self, LecoClientState state, const char *message)
   self->message = g_strdup (message);
   g_debug ("daemon state %d: %s", state, message ? message : "");
   g_signal_emit (self, signals[SIG_STATE_CHANGED], 0);
+}
+
+/* lost: as, unavailable: a{ss}; NULL for empty */
+static void
+set_limits (LecoClient *self, GVariant *lost, GVariant *unavailable)
+{
+  g_auto (GStrv) strv = lost ? g_variant_dup_strv (lost, NULL) : g_new0 (char *, 1);
+  g_autoptr (GVariant) hooks = unavailable ? g_variant_ref_sink (unavailable)
+                                           : g_variant_ref_sink (g_variant_new_array (G_VARIANT_TYPE ("{ss}"),
+                                                                                      NULL, 0));
+
+  if (g_strv_equal ((const char *const *) strv, (const char *const *) self->lost) &&
+      g_variant_equal (hooks, self->unavailable))
+    return;
+  g_strfreev (self->lost);
+  self->lost = g_steal_pointer (&strv);
+  g_variant_unref (self->unavailable);
+  self->unavailable = g_steal_pointer (&hooks);
+  g_debug ("%u lost features, %zu hooks unavailable", g_strv_length (self->lost),
+           g_variant_n_children (self->unavailable));
+  g_signal_emit (self, signals[SIG_LIMITS_CHANGED], 0);
 }
 
 static void
@@ -144,6 +170,32 @@ on_signal (GDBusConnection *bus, const char *sender, const char *path, const cha
     }
 }
 
+/* The daemon's properties, read once per daemon (they are constant for
+ * its lifetime): the two that say what this kernel does not show.  A
+ * daemon without them has nothing to say: empty. */
+static void
+on_properties (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  g_autoptr (LecoClient) self = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GVariant) reply = g_dbus_proxy_call_finish (G_DBUS_PROXY (source), res, &error);
+  g_autoptr (GVariant) props = NULL, lost = NULL, unavailable = NULL;
+
+  if (!reply)
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+      /* refused (ListTraffic says so) or an older daemon: nothing known */
+      g_debug ("daemon properties: %s", error->message);
+      set_limits (self, NULL, NULL);
+      return;
+    }
+  props = g_variant_get_child_value (reply, 0);
+  lost = g_variant_lookup_value (props, "LostFeatures", G_VARIANT_TYPE_STRING_ARRAY);
+  unavailable = g_variant_lookup_value (props, "UnavailableHooks", G_VARIANT_TYPE ("a{ss}"));
+  set_limits (self, lost, unavailable);
+}
+
 static void
 on_proxy (GObject *source, GAsyncResult *res, gpointer user_data)
 {
@@ -162,6 +214,10 @@ on_proxy (GObject *source, GAsyncResult *res, gpointer user_data)
   /* subscribed since the bus connection (on_bus): nothing falls between
    * the daemon's first signals and this read of its state */
   leco_overseer1_call_list_traffic (proxy, self->cancellable, on_traffic_listed, self);
+  /* one GetAll rather than a Get each: an absent property is simply not in it */
+  g_dbus_proxy_call (G_DBUS_PROXY (proxy), "org.freedesktop.DBus.Properties.GetAll",
+                     g_variant_new ("(s)", "org.leco.Overseer1"), G_DBUS_CALL_FLAGS_NONE, -1, self->cancellable,
+                     on_properties, g_object_ref (self));
 }
 
 static void
@@ -183,6 +239,8 @@ on_name_vanished (GDBusConnection *bus, const char *name, gpointer user_data)
   LecoClient *self = user_data;
 
   drop_proxy (self);
+  /* the next daemon may run on other hooks: read again when it comes */
+  set_limits (self, NULL, NULL);
   if (!bus)
     set_state (self, LECO_CLIENT_DISCONNECTED, _("Cannot connect to the system bus."));
   else
@@ -243,6 +301,7 @@ on_closed (GDBusConnection *bus, gboolean remote_peer_vanished, GError *error, g
 
   g_message ("%s", msg);
   leave_bus (self);
+  set_limits (self, NULL, NULL);
   set_state (self, LECO_CLIENT_DISCONNECTED, msg);
   retry_later (self);
 }
@@ -319,6 +378,8 @@ leco_client_finalize (GObject *object)
 
   g_free (self->address);
   g_free (self->message);
+  g_strfreev (self->lost);
+  g_variant_unref (self->unavailable);
   G_OBJECT_CLASS (leco_client_parent_class)->finalize (object);
 }
 
@@ -337,12 +398,16 @@ leco_client_class_init (LecoClientClass *klass)
                                        NULL, G_TYPE_NONE, 1, G_TYPE_VARIANT);
   signals[SIG_BLOCKED] = g_signal_new ("blocked", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
                                        NULL, G_TYPE_NONE, 1, G_TYPE_VARIANT);
+  signals[SIG_LIMITS_CHANGED] = g_signal_new ("limits-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                              NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
 
 static void
 leco_client_init (LecoClient *self)
 {
   self->state = LECO_CLIENT_CONNECTING;
+  self->lost = g_new0 (char *, 1);
+  self->unavailable = g_variant_ref_sink (g_variant_new_array (G_VARIANT_TYPE ("{ss}"), NULL, 0));
 }
 
 LecoClient *
@@ -365,6 +430,18 @@ const char *
 leco_client_get_message (LecoClient *self)
 {
   return self->message ? self->message : "";
+}
+
+const char *const *
+leco_client_get_lost_features (LecoClient *self)
+{
+  return (const char *const *) self->lost;
+}
+
+GVariant *
+leco_client_get_unavailable_hooks (LecoClient *self)
+{
+  return self->unavailable;
 }
 
 static void

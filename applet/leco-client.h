@@ -22,6 +22,14 @@ LecoClientState leco_client_get_state (LecoClient *self);
 /* Why, in words, for DISCONNECTED/DENIED. */
 const char *leco_client_get_message (LecoClient *self);
 
+/* What the kernel under the daemon cannot show with the hooks it accepted,
+ * one sentence each for people (LostFeatures), and the hooks not attached
+ * with why (UnavailableHooks, a{ss}).  Read each time the daemon appears;
+ * empty (never NULL) before, while it is away and from a daemon without
+ * them.  Owned by the client. */
+const char *const *leco_client_get_lost_features (LecoClient *self);
+GVariant *leco_client_get_unavailable_hooks (LecoClient *self);
+
 void leco_client_list_connections (LecoClient *self, guint64 cgroup_id, GCancellable *cancellable,
                                    GAsyncReadyCallback callback, gpointer user_data);
 /* aa{sv}, or NULL with error */
@@ -32,6 +40,7 @@ GVariant *leco_client_list_connections_finish (LecoClient *self, GAsyncResult *r
  *   "reset" (GVariant *traffic aa{sv}, GVariant *blocked aa{sv}): state read (again) after connecting
  *   "traffic" (GVariant *rows aa{sv}): TrafficUpdated
  *   "blocked" (GVariant *attempt a{sv}): ConnectionBlocked
+ *   "limits-changed" (): lost features or unavailable hooks changed
  */
 
 G_END_DECLS

@@ -31,6 +31,9 @@ struct _LecoPopover {
   GtkWidget *search;
   GtkWidget *status;
   GtkWidget *summary;
+  GtkWidget *banner;           /* a GtkRevealer: what this kernel does not show */
+  GtkWidget *banner_label;     /* the first lost feature, ellipsized */
+  GtkWidget *banner_more;      /* "(+N more)", always in full */
   GHashTable *bound;          /* GtkListItem (cells) bound to a row */
   char *needle;
   gboolean was_active;
@@ -427,6 +430,103 @@ refresh_bound (LecoPopover *self)
     }
 }
 
+/* ---- what the kernel does not show ---------------------------------------- */
+
+/* Set when the daemon (re)appears, never per update.  One line, the first
+ * lost feature (cut short if need be) and how many more (never cut); the
+ * tooltip has all of them and every hook not attached with why. */
+static void
+on_limits (LecoClient *client, LecoPopover *self)
+{
+  const char *const *lost = leco_client_get_lost_features (client);
+  GVariant *hooks = leco_client_get_unavailable_hooks (client);
+  guint n = g_strv_length ((char **) lost);
+  g_autoptr (GString) text = g_string_new (NULL);
+  g_autoptr (GString) tip = g_string_new (NULL);
+  g_autofree char *more = NULL;
+  GVariantIter it;
+  const char *hook, *why;
+
+  if (n > 0)
+    {
+      g_string_printf (text, _("This kernel limits what LECO sees: %s"), lost[0]);
+      if (n > 1)
+        more = g_strdup_printf (g_dngettext (NULL, "(+%u more)", "(+%u more)", n - 1), n - 1);
+      g_string_append (tip, _("LECO cannot see, with the hooks this kernel accepted:"));
+      for (guint i = 0; i < n; i++)
+        g_string_append_printf (tip, "\n• %s", lost[i]);
+    }
+  if (g_variant_n_children (hooks) > 0)
+    {
+      if (tip->len)
+        g_string_append (tip, "\n\n");
+      g_string_append (tip, _("Hooks not attached:"));
+      g_variant_iter_init (&it, hooks);
+      while (g_variant_iter_next (&it, "{&s&s}", &hook, &why))
+        g_string_append_printf (tip, "\n• %s: %s", hook, why);
+    }
+  gtk_label_set_text (GTK_LABEL (self->banner_label), text->str);
+  gtk_label_set_text (GTK_LABEL (self->banner_more), more ? more : "");
+  gtk_widget_set_visible (self->banner_more, more != NULL);
+  gtk_widget_set_tooltip_text (self->banner, n > 0 ? tip->str : NULL);
+  /* hidden, not just folded: the box would keep its spacing for it */
+  if (n > 0)
+    gtk_widget_set_visible (self->banner, TRUE);
+  gtk_revealer_set_reveal_child (GTK_REVEALER (self->banner), n > 0);
+}
+
+static void
+on_banner_revealed (GtkRevealer *revealer, GParamSpec *pspec, LecoPopover *self)
+{
+  if (!gtk_revealer_get_reveal_child (revealer) && !gtk_revealer_get_child_revealed (revealer))
+    gtk_widget_set_visible (GTK_WIDGET (revealer), FALSE);
+}
+
+#define BANNER_CSS ".leco-banner { background-color: alpha(@warning_color, 0.18); border-radius: 6px; " \
+                   "padding: 4px 8px; }"
+
+static GtkWidget *
+banner_new (LecoPopover *self)
+{
+  static gsize css_once = 0;
+  GtkWidget *revealer = gtk_revealer_new ();
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  GtkWidget *icon = gtk_image_new_from_icon_name ("dialog-warning-symbolic");
+
+  if (g_once_init_enter (&css_once))
+    {
+      GtkCssProvider *css = gtk_css_provider_new ();
+
+#if GTK_CHECK_VERSION (4, 12, 0)
+      gtk_css_provider_load_from_string (css, BANNER_CSS);
+#else
+      gtk_css_provider_load_from_data (css, BANNER_CSS, -1);
+#endif
+      gtk_style_context_add_provider_for_display (gdk_display_get_default (), GTK_STYLE_PROVIDER (css),
+                                                  GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
+      g_object_unref (css);
+      g_once_init_leave (&css_once, 1);
+    }
+  self->banner_label = gtk_label_new (NULL);
+  /* one line that never widens the window: the rest is in the tooltip */
+  gtk_label_set_single_line_mode (GTK_LABEL (self->banner_label), TRUE);
+  gtk_label_set_ellipsize (GTK_LABEL (self->banner_label), PANGO_ELLIPSIZE_END);
+  gtk_label_set_xalign (GTK_LABEL (self->banner_label), 0);
+  gtk_widget_set_hexpand (self->banner_label, TRUE);
+  self->banner_more = gtk_label_new (NULL);
+  gtk_widget_add_css_class (self->banner_more, "dim-label");
+  gtk_widget_add_css_class (icon, "warning");
+  gtk_widget_add_css_class (box, "leco-banner");
+  gtk_box_append (GTK_BOX (box), icon);
+  gtk_box_append (GTK_BOX (box), self->banner_label);
+  gtk_box_append (GTK_BOX (box), self->banner_more);
+  gtk_revealer_set_child (GTK_REVEALER (revealer), box);
+  gtk_revealer_set_reveal_child (GTK_REVEALER (revealer), FALSE);
+  gtk_widget_set_visible (revealer, FALSE);
+  g_signal_connect (revealer, "notify::child-revealed", G_CALLBACK (on_banner_revealed), self);
+  return revealer;
+}
+
 /* ---- window -------------------------------------------------------------- */
 
 /* Does the view's order still hold after rows changed in place?  A walk
@@ -616,6 +716,7 @@ leco_popover_new (GtkApplication *app, LecoClient *client, GListModel *rows)
   gtk_label_set_xalign (GTK_LABEL (self->status), 0);
   gtk_widget_add_css_class (self->status, "error");
   gtk_widget_set_visible (self->status, FALSE);
+  self->banner = banner_new (self);
 
   self->view = gtk_column_view_new (GTK_SELECTION_MODEL (g_object_ref (self->selection)));
   gtk_column_view_set_show_row_separators (GTK_COLUMN_VIEW (self->view), TRUE);
@@ -641,6 +742,7 @@ leco_popover_new (GtkApplication *app, LecoClient *client, GListModel *rows)
 
   gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scroll), self->view);
   gtk_widget_set_vexpand (scroll, TRUE);
+  gtk_box_append (GTK_BOX (box), self->banner);
   gtk_box_append (GTK_BOX (box), top);
   gtk_box_append (GTK_BOX (box), self->status);
   gtk_box_append (GTK_BOX (box), scroll);
@@ -648,6 +750,8 @@ leco_popover_new (GtkApplication *app, LecoClient *client, GListModel *rows)
 
   g_signal_connect (self, "notify::is-active", G_CALLBACK (on_active), self);
   g_signal_connect (self, "notify::visible", G_CALLBACK (on_visible), self);
+  g_signal_connect_object (client, "limits-changed", G_CALLBACK (on_limits), self, 0);
+  on_limits (client, self);
   return self;
 }
 
@@ -691,6 +795,28 @@ leco_popover_focus (LecoPopover *self, const char *app_or_unit)
           break;
         }
     }
+}
+
+/* Test hook: members of the dump's first line (no braces) about the window
+ * itself: the banner as shown (revealed, its line and tooltip, whether the
+ * first sentence is cut), the window's width. */
+void
+leco_popover_dump_window (LecoPopover *self, GString *out)
+{
+  const char *tip = gtk_widget_get_tooltip_text (self->banner);
+  const char *more = gtk_label_get_text (GTK_LABEL (self->banner_more));
+  g_autofree char *line = g_strconcat (gtk_label_get_text (GTK_LABEL (self->banner_label)), *more ? " " : "", more,
+                                       NULL);
+  g_autofree char *text = g_strescape (line, NULL);
+  g_autofree char *tooltip = g_strescape (tip ? tip : "", NULL);
+  PangoLayout *layout = gtk_label_get_layout (GTK_LABEL (self->banner_label));
+
+  g_string_append_printf (out, "\"banner-visible\": %s, \"banner-text\": \"%s\", \"banner-tooltip\": \"%s\", "
+                          "\"banner-ellipsized\": %s, \"banner-width\": %d, \"window-width\": %d",
+                          gtk_widget_get_visible (self->banner) &&
+                          gtk_revealer_get_child_revealed (GTK_REVEALER (self->banner)) ? "true" : "false",
+                          text, tooltip, pango_layout_is_ellipsized (layout) ? "true" : "false",
+                          gtk_widget_get_width (self->banner), gtk_widget_get_width (GTK_WIDGET (self)));
 }
 
 /* Test hook: the rows as the view has them, one JSON object a line. */

@@ -17,6 +17,7 @@ void leco_popover_refresh (LecoPopover *self, guint64 rx_rate, guint64 tx_rate);
 void leco_popover_set_status (LecoPopover *self, const char *message);
 /* select (and expand) the row of an app id or unit */
 void leco_popover_focus (LecoPopover *self, const char *app_or_unit);
+void leco_popover_dump_window (LecoPopover *self, GString *out);
 void leco_popover_dump (LecoPopover *self, GString *out);
 
 G_END_DECLS

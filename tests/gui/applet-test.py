@@ -20,10 +20,10 @@ Each case brings up:
   dbus-monitor log of every org.freedesktop.Notifications call;
 - leco-applet --bus ADDRESS with LECO_APPLET_DEBUG_DUMP: its action
   "debug-dump" writes what it shows (tray state, client state, rows of the
-  traffic window) and is how the cases read the applet's state.
+  traffic window, its banner) and is how the cases read the applet's state.
 
 Cases (each function's docstring says what it asserts): tray, notify,
-notify_budget, popover, mute, denied.  Screenshots and the applet's log are
+notify_budget, popover, mute, denied, banner, banner_without.  Screenshots and the applet's log are
 kept in $LECO_GUI_ARTIFACTS (build/tests/gui/artifacts).  Everything started
 is ended by PID; pins, cgroups, namespaces, nft tables and temp dirs removed.
 
@@ -1055,6 +1055,168 @@ def case_denied(g):
     except subprocess.TimeoutExpired:
         raise Fail("the denied applet did not quit")
     check(app.p.returncode == 0, f"the denied applet exited with {app.p.returncode}:\n{app.log()[-2000:]}")
+    t.alive()
+
+
+# ------------------------------------------------- what the kernel limits --
+
+WINDOW_WIDTH = 780                  # the traffic window's default width (applet/leco-popover.c)
+
+
+def banner_text(lost):
+    """The banner's line for the daemon's LostFeatures (applet/leco-popover.c)."""
+    if not lost:
+        return ""
+    text = f"This kernel limits what LECO sees: {lost[0]}"
+    return text + (f" (+{len(lost) - 1} more)" if len(lost) > 1 else "")
+
+
+def daemon_limits(t):
+    """(LostFeatures, UnavailableHooks) read from the daemon (gdbus, as a member)."""
+    try:
+        lost, hooks = t.prop("LostFeatures"), t.prop("UnavailableHooks")
+    except dt.CallError as e:
+        raise Fail(f"the daemon has no LostFeatures/UnavailableHooks properties: {e}")
+    check(isinstance(lost, list) and all(isinstance(x, str) for x in lost), f"LostFeatures: {lost!r}")
+    check(isinstance(hooks, dict), f"UnavailableHooks: {hooks!r}")
+    log(f"daemon: LostFeatures {lost}; UnavailableHooks {hooks}")
+    return lost, hooks
+
+
+def window_geometry(d, win):
+    """(x, y, w, h) of an X window (xdotool)."""
+    out = run(["xdotool", "getwindowgeometry", "--shell", str(win)], env=d.env).stdout
+    v = {k: int(x) for k, x in (l.split("=", 1) for l in out.splitlines() if "=" in l)
+         if k in ("X", "Y", "WIDTH", "HEIGHT")}
+    return v["X"], v["Y"], v["WIDTH"], v["HEIGHT"]
+
+
+def check_banner(g, app, lost, hooks, shot):
+    """The traffic window shows the banner for these limits (dump, then
+    pixels): visible iff LostFeatures is non-empty, its text the first
+    sentence and how many more, the tooltip every sentence and every hook
+    with its reason; the window no wider than its default.  Returns the
+    dump's header."""
+    want = banner_text(lost)
+
+    def shown(head, rows):
+        return head.get("popover-visible") and head.get("banner-visible") == bool(lost) and \
+            head.get("banner-text") == want
+    head, _ = app.wait_dump(shown, 15, f"the banner {'shown: ' + repr(want) if lost else 'hidden'}")
+    log(f"banner: visible {head['banner-visible']}, text {head['banner-text']!r}, ellipsized "
+        f"{head['banner-ellipsized']}, {head['banner-width']} px of a {head['window-width']} px window")
+    check(head["window-width"] == WINDOW_WIDTH,
+          f"the window is {head['window-width']} px wide, not its default {WINDOW_WIDTH}: the banner widened it?")
+    tip = head["banner-tooltip"]
+    if lost:
+        missing = [x for x in lost if f"• {x}" not in tip]
+        missing += [f"{k}: {v}" for k, v in hooks.items() if f"• {k}: {v}" not in tip]
+        check(not missing, f"the banner's tooltip lacks {missing}:\n{tip}")
+        check(0 < head["banner-width"] <= head["window-width"], f"banner width {head['banner-width']}")
+    else:
+        check(tip == "", f"a tooltip on the hidden banner: {tip!r}")
+    # what X shows: the banner's strip at the window's top is not the window's background
+    d = g.d
+    wins = wait(lambda: d.find_windows("^" + WINDOW_TITLE + "$"), 10, f"a window titled {WINDOW_TITLE!r}")
+    check(len(wins) == 1, f"windows titled {WINDOW_TITLE!r}: {wins}")
+    time.sleep(0.5)          # the revealer's animation is over (dump), the frame drawn
+    png = g.screenshot(shot)
+    x, y, w, h = window_geometry(d, wins[0])
+    check(w == head["window-width"], f"X says the window is {w} px wide, GTK {head['window-width']}")
+    bg = pixels(png, (x + 2, y + 2, 4, 4))          # the margin around the window's content
+    strip = pixels(png, (x + 40, y + 12, w - 80, 16))   # where the banner's line is, when shown
+    top = max(strip, key=strip.get)
+    if lost:
+        check(top not in bg and len(strip) > 8,
+              f"no banner drawn at the window's top in {png}: background {bg}, strip "
+              f"{sorted(strip.items(), key=lambda c: -c[1])[:5]}")
+    log(f"window at {x},{y} {w}x{h}; background {list(bg)}; top strip's main colour {top} of {len(strip)}")
+    if lost:
+        # the pointer on the banner: its tooltip (every sentence and hook) over the rows below
+        below = (x + 100, y + 60, min(400, w - 100), 60)
+        before = pixels(png, below)
+        d.run(["xdotool", "mousemove", str(x + 60), str(y + 20)])
+        d.run(["xdotool", "mousemove", str(x + 80), str(y + 22)])
+        last = {}
+
+        def tooltip():
+            last["png"] = g.screenshot(shot.replace(".png", "-tooltip.png"))
+            last["hist"] = after = pixels(last["png"], below)
+            changed = sum(abs(after.get(c, 0) - before.get(c, 0)) for c in set(after) | set(before)) // 2
+            return changed if changed > below[2] * below[3] // 3 else None
+        try:
+            changed = wait(tooltip, 10, "the banner's tooltip drawn", step=0.5)
+        except Fail:
+            raise Fail(f"no tooltip over the rows in {last['png']}: before "
+                       f"{sorted(before.items(), key=lambda c: -c[1])[:4]}, after "
+                       f"{sorted(last['hist'].items(), key=lambda c: -c[1])[:4]}")
+        log(f"tooltip: {changed} of {below[2] * below[3]} pixels below the banner changed")
+        d.run(["xdotool", "mousemove", str(x + w // 2), str(y + h - 20)])
+    bad = [l for l in app.log().splitlines() if "Theme parsing error" in l or ("css" in l.lower() and "WARNING" in l)]
+    check(not bad, "the applet's CSS:\n" + "\n".join(bad[:5]))
+    return head
+
+
+def case_banner(g):
+    """Hooks loaded as the daemon's service would (no hook left out): the
+    traffic window's banner follows the daemon's LostFeatures property
+    (read with gdbus as a member): shown with "This kernel limits what LECO
+    sees: <first> (+N more)" iff it is non-empty (on a kernel that refuses
+    the socket storage iterator the tcp/udp/task iterators stand in, and it
+    may well be empty), its tooltip listing every lost feature and every
+    UnavailableHooks entry with its reason; the window keeps its width;
+    screenshot kept."""
+    h, t = g.h, g.t
+    load_hooks(h)
+    t.start_bus()
+    t.start_daemon("[Daemon]\nUpdateInterval=500ms\n")
+    lost, hooks = daemon_limits(t)
+    g.start_desktop()
+    app = g.applet()
+    app.wait_state(registered=True, client_state=CONNECTED)
+    run([APPLET, "--show"], env=app.env, timeout=20)
+    check_banner(g, app, lost, hooks, "banner.png")
+    app.alive()
+    t.alive()
+
+
+def case_banner_without(g):
+    """Hooks loaded with `--without socket-iterator --without task-iterator`:
+    the daemon's UnavailableHooks names both as left out and LostFeatures
+    says what that costs (live byte counts elsewhere, the process of
+    connections older than LECO); the traffic window shows the banner with
+    the first sentence and "(+N more)", ellipsized in a window that keeps
+    its width, the tooltip with every sentence and hook; screenshot kept.
+    Then the daemon goes, the hooks are loaded again without leaving
+    anything out and a daemon comes back: the banner is hidden while no
+    daemon is there and then follows the new daemon's LostFeatures."""
+    h, t = g.h, g.t
+    r = h.load("--ringbuf-size", str(RINGBUF), "--without", "socket-iterator", "--without", "task-iterator")
+    log(f"loader: {(r.stderr or '').strip()}")
+    t.start_bus()
+    t.start_daemon("[Daemon]\nUpdateInterval=500ms\n")
+    lost, hooks = daemon_limits(t)
+    for hook in ("socket-iterator", "task-iterator"):
+        check("left out" in hooks.get(hook, ""), f"UnavailableHooks[{hook!r}] is {hooks.get(hook)!r}, not left out")
+    check(len(lost) >= 2, f"LostFeatures without the socket and task iterators: {lost}")
+    g.start_desktop()
+    app = g.applet()
+    app.wait_state(registered=True, client_state=CONNECTED)
+    run([APPLET, "--show"], env=app.env, timeout=20)
+    head = check_banner(g, app, lost, hooks, "banner-without.png")
+    check(head["banner-text"].endswith(f" (+{len(lost) - 1} more)"), f"banner text {head['banner-text']!r}")
+
+    # the daemon goes: nothing known about the next one's hooks
+    dt.stop_pid(t.daemon.p)
+    app.wait_state(client_state=DISCONNECTED, banner_visible=False, banner_text="")
+    run([ct.LOADER, "--pin", h.pin, "--unload"])
+    load_hooks(h)
+    t.start_daemon("[Daemon]\nUpdateInterval=500ms\n")
+    lost2, hooks2 = daemon_limits(t)
+    check(not [k for k, v in hooks2.items() if "left out" in v], f"the reloaded hooks still leave out: {hooks2}")
+    app.wait_state(client_state=CONNECTED)
+    check_banner(g, app, lost2, hooks2, "banner-reloaded.png")
+    app.alive()
     t.alive()
 
 
