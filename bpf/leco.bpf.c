@@ -1141,6 +1141,15 @@ static __always_inline void write_rec(struct seq_file *seq, struct sock *sk, con
 	bpf_seq_write(seq, &rec, sizeof(rec));
 }
 
+/* A socket of the tcp or udp walk: adopted if need be, written. */
+static __always_inline void walk_one(struct seq_file *seq, struct sock *sk)
+{
+	struct leco_sock *st = walk_state(sk);
+
+	if (st)
+		write_rec(seq, sk, st, true);
+}
+
 SEC("iter/bpf_sk_storage_map")
 int dump_sockets(struct bpf_iter__bpf_sk_storage_map *ctx)
 {
@@ -1157,18 +1166,14 @@ SEC("iter/tcp")
 int tcp_sockets(struct bpf_iter__tcp *ctx)
 {
 	struct sock_common *skc = ctx->sk_common;
-	struct leco_sock *st;
 	struct sock *sk;
 
 	if (!skc)
 		return 0;
 	/* full sockets only: time-wait and request socks have no storage */
 	sk = (struct sock *)bpf_skc_to_tcp_sock(skc);
-	if (!sk)
-		return 0;
-	st = walk_state(sk);
-	if (st)
-		write_rec(ctx->meta->seq, sk, st, true);
+	if (sk)
+		walk_one(ctx->meta->seq, sk);
 	return 0;
 }
 
@@ -1176,13 +1181,9 @@ SEC("iter/udp")
 int udp_sockets(struct bpf_iter__udp *ctx)
 {
 	struct sock *sk = (struct sock *)ctx->udp_sk;
-	struct leco_sock *st;
 
-	if (!sk)
-		return 0;
-	st = walk_state(sk);
-	if (st)
-		write_rec(ctx->meta->seq, sk, st, true);
+	if (sk)
+		walk_one(ctx->meta->seq, sk);
 	return 0;
 }
 

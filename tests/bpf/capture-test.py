@@ -752,14 +752,15 @@ def sockets(h, ns=None):
     return [kv(l) for l in r.stdout.splitlines() if l.startswith("socket ")]
 
 
-def held_pair(h, ns_srv, ns_cli, addr, cg_srv, cg_cli, comm):
+def held_pair(h, ns_srv, ns_cli, addr, cg_srv, cg_cli, comm, timeout_ms=6000):
     """A TCP connection held open: the client sent 1000 bytes, the server
-    waits for 2000; both give up after 6 s.  Returns (server, client, port)."""
-    srv = h.start(ns_srv, cg_srv, "tcp-server", "--listen", addr, "0", "--bytes", "2000", "--timeout-ms", "6000",
-                  "--comm", f"{comm}-s")
+    waits for 2000; both give up after the timeout.  Returns (server,
+    client, port)."""
+    srv = h.start(ns_srv, cg_srv, "tcp-server", "--listen", addr, "0", "--bytes", "2000", "--timeout-ms",
+                  str(timeout_ms), "--comm", f"{comm}-s")
     port = int(kv(srv.readline())["port"])
     cli = h.start(ns_cli, cg_cli, "tcp-client", "--connect", addr, str(port), "--bytes", "1000", "--timeout-ms",
-                  "6000", "--comm", f"{comm}-c")
+                  str(timeout_ms), "--comm", f"{comm}-c")
     return srv, cli, port
 
 

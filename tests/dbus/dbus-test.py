@@ -1290,11 +1290,7 @@ def degraded(t, without):
         check(log_text.count(sentence) == 1, f"lost feature not logged once: {sentence}")
 
     sees = "socket-iterator" in hooks or "task-iterator" in hooks
-    hsrv = h.start(b, hs_cg, "tcp-server", "--listen", B4, "0", "--bytes", "2000", "--timeout-ms", "4000",
-                   "--comm", "leco-hsrv")
-    hport = int(kv(hsrv.readline())["port"])
-    hcli = h.start(a, hc_cg, "tcp-client", "--connect", B4, str(hport), "--bytes", "1000", "--timeout-ms", "4000",
-                   "--comm", "leco-hcli")
+    hsrv, hcli, hport = ct.held_pair(h, b, a, B4, hs_cg, hc_cg, "leco-h", timeout_ms=4000)
     ho = mon.wait("ConnectionOpened", lambda s: s[0].get("cgroup-id") == hc_id, what="the held client")[0][2][0]
     time.sleep(0.5)
     conns = t.call("ListConnections", "{}")
