@@ -6,7 +6,11 @@
 #include <sys/socket.h>
 #include <glib.h>
 
+#include <stdlib.h>
+#include <unistd.h>
+
 #include "leco-event.h"
+#include "leco-walk.h"
 
 static struct leco_event valid_event(void)
 {
@@ -165,6 +169,126 @@ static void test_garbage(void)
 	g_rand_free(rnd);
 }
 
+#define BIT(h) (1ULL << (h))
+#define ALL_HOOKS ((1ULL << LECO_HOOK_MAX) - 1)
+
+static gboolean lost_has(uint64_t hooks, const char *id)
+{
+	const struct leco_loss *lost[16];
+	size_t n = leco_lost_features(hooks, lost, 16);
+
+	for (size_t i = 0; i < n && i < 16; i++)
+		if (strcmp(lost[i]->id, id) == 0)
+			return TRUE;
+	return FALSE;
+}
+
+static size_t lost_count(uint64_t hooks)
+{
+	const struct leco_loss *lost[16];
+
+	return leco_lost_features(hooks, lost, 16);
+}
+
+/* What is lost follows from which hooks stand in for which. */
+static void test_lost_features(void)
+{
+	const uint64_t walks = BIT(LECO_HOOK_ITER_SOCKETS) | BIT(LECO_HOOK_ITER_TCP) | BIT(LECO_HOOK_ITER_UDP) |
+			       BIT(LECO_HOOK_ITER_TASK_FILE);
+
+	g_assert_cmpuint(lost_count(ALL_HOOKS), ==, 0);
+	/* a lockdown kernel: the other walks stand in for the map iterator */
+	g_assert_cmpuint(lost_count(ALL_HOOKS & ~BIT(LECO_HOOK_ITER_SOCKETS)), ==, 0);
+	/* ... and the map iterator for the task walk's live records */
+	g_assert_true(lost_has(ALL_HOOKS & ~BIT(LECO_HOOK_ITER_TASK_FILE), "process-of-found-sockets"));
+	g_assert_cmpuint(lost_count(ALL_HOOKS & ~BIT(LECO_HOOK_ITER_TASK_FILE)), ==, 1);
+	g_assert_true(lost_has(ALL_HOOKS & ~BIT(LECO_HOOK_ITER_SOCKETS) & ~BIT(LECO_HOOK_ITER_TASK_FILE),
+			       "live-bytes-other-netns"));
+	g_assert_true(lost_has(ALL_HOOKS & ~walks, "live-bytes"));
+	g_assert_true(lost_has(ALL_HOOKS & ~walks, "waiting-connects"));
+	g_assert_true(lost_has(ALL_HOOKS & ~walks, "open-before-start"));
+	g_assert_false(lost_has(ALL_HOOKS & ~walks, "process-of-found-sockets"));
+	g_assert_true(lost_has(ALL_HOOKS & ~BIT(LECO_HOOK_ITER_TCP), "open-before-start"));
+	g_assert_false(lost_has(ALL_HOOKS & ~BIT(LECO_HOOK_ITER_TCP), "waiting-connects"));
+	g_assert_true(lost_has(ALL_HOOKS & ~BIT(LECO_HOOK_CONNECT_EXIT), "denied-connects"));
+	g_assert_true(lost_has(ALL_HOOKS & ~BIT(LECO_HOOK_CG_SENDMSG6), "udp-destinations"));
+	g_assert_true(lost_has(ALL_HOOKS & ~BIT(LECO_HOOK_RECV_LENGTH), "datagram-bytes"));
+	g_assert_true(lost_has(ALL_HOOKS & ~BIT(LECO_HOOK_CG_SOCK_RELEASE), "datagram-close"));
+	g_assert_true(lost_has(ALL_HOOKS & ~BIT(LECO_HOOK_CG_CONNECT4), "datagram-connect-process"));
+	/* the count stays right when the caller has less room */
+	{
+		const struct leco_loss *one[1];
+
+		g_assert_cmpuint(leco_lost_features(0, one, 1), ==, lost_count(0));
+	}
+}
+
+static void test_walks_for(void)
+{
+	enum leco_hook w[4];
+
+	g_assert_cmpuint(leco_walks_for(ALL_HOOKS, w), ==, 1);
+	g_assert_cmpint(w[0], ==, LECO_HOOK_ITER_SOCKETS);
+	g_assert_cmpuint(leco_walks_for(ALL_HOOKS & ~BIT(LECO_HOOK_ITER_SOCKETS), w), ==, 3);
+	g_assert_cmpint(w[0], ==, LECO_HOOK_ITER_TCP);
+	g_assert_cmpint(w[2], ==, LECO_HOOK_ITER_TASK_FILE);
+	g_assert_cmpuint(leco_walks_for(BIT(LECO_HOOK_ITER_UDP), w), ==, 1);
+	g_assert_cmpint(w[0], ==, LECO_HOOK_ITER_UDP);
+	g_assert_cmpuint(leco_walks_for(BIT(LECO_HOOK_TCP_STATE), w), ==, 0);
+	g_assert_cmpstr(leco_walk_program(LECO_HOOK_ITER_TCP), ==, "tcp_sockets");
+	g_assert_null(leco_walk_program(LECO_HOOK_TCP_STATE));
+	for (int i = 0; i < LECO_HOOK_MAX; i++)
+		g_assert_cmpint(leco_hook_from_name(leco_hook_name(i)), ==, i);
+	g_assert_cmpint(leco_hook_from_name("no-such-hook"), ==, -ENOENT);
+}
+
+static int pipe_with(const struct leco_sock_rec *recs, size_t n, size_t extra)
+{
+	int p[2];
+	char junk[64] = { 0 };
+
+	g_assert_cmpint(pipe(p), ==, 0);
+	g_assert_cmpint(write(p[1], recs, n * sizeof(*recs)), ==, (ssize_t)(n * sizeof(*recs)));
+	if (extra)
+		g_assert_cmpint(write(p[1], junk, extra), ==, (ssize_t)extra);
+	close(p[1]);
+	return p[0];
+}
+
+/* Each socket once (the task walk meets one per process holding it),
+ * malformed records counted, a trailing partial record ignored. */
+static void test_walk_read(void)
+{
+	struct leco_sock_rec a[3] = {}, b[2] = {}, *out = NULL;
+	uint64_t bad = 0;
+	size_t n = 0;
+	int fds[2];
+
+	for (int i = 0; i < 3; i++) {
+		a[i].family = AF_INET;
+		a[i].protocol = IPPROTO_TCP;
+		a[i].s.cookie = 30 - i * 10; /* 30, 20, 10 */
+	}
+	b[0] = a[1];             /* 20 again, from another walk */
+	b[1] = a[0];
+	b[1].s.cookie = 40;
+	b[1].family = 12345;     /* malformed */
+	fds[0] = pipe_with(a, 3, 0);
+	fds[1] = pipe_with(b, 2, 17);
+	g_assert_cmpint(leco_walk_read(fds, 2, 100, &out, &n, &bad), ==, 0);
+	g_assert_cmpuint(n, ==, 3);
+	g_assert_cmpuint(bad, ==, 1);
+	g_assert_cmpuint(out[0].s.cookie, ==, 10);
+	g_assert_cmpuint(out[1].s.cookie, ==, 20);
+	g_assert_cmpuint(out[2].s.cookie, ==, 30);
+	free(out);
+	/* bounded */
+	fds[0] = pipe_with(a, 3, 0);
+	g_assert_cmpint(leco_walk_read(fds, 1, 2, &out, &n, NULL), ==, 0);
+	g_assert_cmpuint(n, ==, 2);
+	free(out);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -175,5 +299,8 @@ int main(int argc, char **argv)
 	g_test_add_func("/event/format-small-buffer", test_format_small_buffer);
 	g_test_add_func("/event/sock-rec", test_sock_rec);
 	g_test_add_func("/event/garbage", test_garbage);
+	g_test_add_func("/hooks/lost-features", test_lost_features);
+	g_test_add_func("/hooks/walks-for", test_walks_for);
+	g_test_add_func("/walk/read", test_walk_read);
 	return g_test_run();
 }
