@@ -64,7 +64,10 @@ for _ in $(seq 50); do
   busctl --address="$address" status org.leco.Overseer >/dev/null 2>&1 && break
   sleep 0.1
 done
-busctl --address="$address" get-property org.leco.Overseer /org/leco/Overseer org.leco.Overseer1 KernelHooks
+for prop in KernelHooks UnavailableHooks LostFeatures; do
+  printf '%s: ' "$prop"
+  busctl --address="$address" get-property org.leco.Overseer /org/leco/Overseer org.leco.Overseer1 "$prop"
+done
 
 # a graphical session: the tray applet too, as the desktop's user
 if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
