@@ -694,7 +694,7 @@ typedef struct {
 /* Only a flow whose socket the walks would have met can be found gone
  * (on kernels that refuse the storage map iterator, the fallback walks see
  * less: ldd_source_walk_sees). */
-static gboolean
+static LddWalkSees
 walk_sees (const LddFlow *f, gpointer user_data)
 {
   LddDaemon *self = user_data;

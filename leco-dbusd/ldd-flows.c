@@ -384,8 +384,21 @@ ldd_flows_reap (LddFlows *self, GHashTable *alive, guint64 below_id, gint64 now_
     {
       LddFlow *f = l->data;
 
-      if (f->id < below_id && !g_hash_table_contains (alive, &f->cookie) && (!seen || seen (f, user_data)))
-        g_ptr_array_add (gone, f);
+      LddWalkSees how;
+
+      if (f->id >= below_id)
+        continue;
+      if (g_hash_table_contains (alive, &f->cookie))
+        {
+          f->missed = 0;
+          continue;
+        }
+      how = seen ? seen (f, user_data) : LDD_WALK_SEES_ALWAYS;
+      if (how == LDD_WALK_BLIND)
+        continue;
+      if (how == LDD_WALK_SEES_HELD && ++f->missed < 2)
+        continue;
+      g_ptr_array_add (gone, f);
     }
   for (guint i = 0; i < gone->len; i++)
     {

@@ -26,6 +26,7 @@ typedef struct {
   char comm[LECO_COMM_LEN];
   char *exe;                 /* interned (g_ref_string_new_intern), may be NULL */
   guint8 tcp_state;          /* TCP_* of the kernel, 0 for others */
+  guint8 missed;             /* socket walks in a row that did not meet it (ldd_flows_reap) */
   gboolean primary;
   gboolean closed;
   gboolean failed;
@@ -71,10 +72,17 @@ LddFlow *ldd_flows_apply_socket (LddFlows *self, const struct leco_sock_rec *r, 
  * keeping the byte counts last seen.  Their sockets are remembered (the
  * last 4096) so that a close event coming later closes nothing twice.
  * Returns them. */
-/* SEEN (may be NULL: every flow) says whether the walk that filled alive
- * would have met a flow's socket: one it cannot see is never reaped, its
- * close event closes it. */
-typedef gboolean (*LddFlowSeenFunc) (const LddFlow *flow, gpointer user_data);
+/* How surely the walk that filled alive meets a flow's socket while it is
+ * open: always (not met: gone), while a process holds it (a TCP socket its
+ * process closed may still finish its close unseen for a moment: gone once
+ * two walks in a row miss it), or not at all (never reaped: only its close
+ * event closes it).  SEEN NULL: always. */
+typedef enum {
+  LDD_WALK_SEES_ALWAYS,
+  LDD_WALK_SEES_HELD,
+  LDD_WALK_BLIND,
+} LddWalkSees;
+typedef LddWalkSees (*LddFlowSeenFunc) (const LddFlow *flow, gpointer user_data);
 GPtrArray *ldd_flows_reap (LddFlows *self, GHashTable *alive, guint64 below_id, gint64 now_us,
                            LddFlowSeenFunc seen, gpointer user_data);
 /* The id the next flow will get. */

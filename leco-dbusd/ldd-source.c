@@ -564,18 +564,20 @@ ldd_source_read_sockets (LddSource *self, GArray *out, GError **error)
   return TRUE;
 }
 
-gboolean
+LddWalkSees
 ldd_source_walk_sees (LddSource *self, guint32 netns, guint8 protocol)
 {
   guint64 hooks = self->meta.hooks;
 
   if (hooks & (1ULL << LECO_HOOK_ITER_SOCKETS))
-    return TRUE;
+    return LDD_WALK_SEES_ALWAYS;
   /* every TCP and UDP socket of our namespace */
   if (netns == self->netns && (protocol == IPPROTO_TCP || protocol == IPPROTO_UDP) &&
       (hooks & (1ULL << (protocol == IPPROTO_TCP ? LECO_HOOK_ITER_TCP : LECO_HOOK_ITER_UDP))))
-    return TRUE;
-  /* sockets processes hold: a TCP socket closed by its process may live on
+    return LDD_WALK_SEES_ALWAYS;
+  if (!(hooks & (1ULL << LECO_HOOK_ITER_TASK_FILE)))
+    return LDD_WALK_BLIND;
+  /* sockets processes hold; a TCP socket its process closed lives on
    * (an orphan finishing its close) where no walk meets it */
-  return (hooks & (1ULL << LECO_HOOK_ITER_TASK_FILE)) && protocol != IPPROTO_TCP;
+  return protocol == IPPROTO_TCP ? LDD_WALK_SEES_HELD : LDD_WALK_SEES_ALWAYS;
 }

@@ -5,6 +5,7 @@
 #include <linux/types.h>
 
 #include "leco.h"
+#include "ldd-flows.h"
 
 /* The kernel side as the daemon sees it: LECO's maps, from pins or from the
  * systemd fd store, and the ring buffer as a GLib source. */
@@ -68,7 +69,6 @@ gboolean ldd_source_read_cgroups (LddSource *self, GArray *out /* LddCgroupTotal
  * iterator, else the tcp, udp and task walks), each socket once; FALSE
  * without any. */
 gboolean ldd_source_read_sockets (LddSource *self, GArray *out /* struct leco_sock_rec */, GError **error);
-/* Whether a socket of network namespace NETNS and PROTOCOL that is open
- * is always met by ldd_source_read_sockets (so one it does not meet is
- * gone). */
-gboolean ldd_source_walk_sees (LddSource *self, guint32 netns, guint8 protocol);
+/* How surely ldd_source_read_sockets meets an open socket of network
+ * namespace NETNS and PROTOCOL (so that one it does not meet is gone). */
+LddWalkSees ldd_source_walk_sees (LddSource *self, guint32 netns, guint8 protocol);

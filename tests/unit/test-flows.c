@@ -461,10 +461,12 @@ test_waiting_connect (void)
 /* Walks that cannot see some sockets (kernels that refuse the storage map
  * iterator: other namespaces) must not close their flows: only their close
  * event does. */
-static gboolean
-same_netns (const LddFlow *f, gpointer user_data)
+static LddWalkSees
+walk_of_netns_100 (const LddFlow *f, gpointer user_data)
 {
-  return f->netns == GPOINTER_TO_UINT (user_data);
+  if (f->netns == 100)
+    return LDD_WALK_SEES_ALWAYS;
+  return f->netns == 200 ? LDD_WALK_SEES_HELD : LDD_WALK_BLIND;
 }
 
 static void
@@ -472,26 +474,42 @@ test_reap_only_seen (void)
 {
   g_autoptr (LddFlows) t = ldd_flows_new (16, 16);
   g_autoptr (GHashTable) alive = g_hash_table_new (g_int64_hash, g_int64_equal);
-  g_autoptr (GPtrArray) reaped = NULL;
-  struct leco_event mine = ev (LECO_EV_FLOW_OPEN, 1, 1, 80), other = ev (LECO_EV_FLOW_OPEN, 2, 2, 80);
-  struct leco_event other_close = ev (LECO_EV_FLOW_CLOSE, 2, 0, 0);
+  g_autoptr (GPtrArray) reaped = NULL, again = NULL, third = NULL;
+  struct leco_event mine = ev (LECO_EV_FLOW_OPEN, 1, 1, 80), held = ev (LECO_EV_FLOW_OPEN, 2, 2, 80);
+  struct leco_event blind = ev (LECO_EV_FLOW_OPEN, 3, 3, 80), blind_close = ev (LECO_EV_FLOW_CLOSE, 3, 0, 0);
+  guint64 cookie_held = 2;
   gboolean created;
-  LddFlow *fm, *fo;
+  LddFlow *fm, *fh, *fb;
 
   mine.netns = 100;
-  other.netns = 200;
+  held.netns = 200;
+  blind.netns = 300;
   fm = ldd_flows_open (t, &mine, 1, &created);
-  fo = ldd_flows_open (t, &other, 1, &created);
-  g_assert_cmpuint (fo->netns, ==, 200);
-  /* neither socket met by a walk that sees only namespace 100 */
-  reaped = ldd_flows_reap (t, alive, ldd_flows_next_id (t), 2, same_netns, GUINT_TO_POINTER (100));
+  fh = ldd_flows_open (t, &held, 1, &created);
+  fb = ldd_flows_open (t, &blind, 1, &created);
+  g_assert_cmpuint (fh->netns, ==, 200);
+  /* no socket met: the always-seen one is gone at once */
+  reaped = ldd_flows_reap (t, alive, ldd_flows_next_id (t), 2, walk_of_netns_100, NULL);
   g_assert_cmpuint (reaped->len, ==, 1);
   g_assert_true (reaped->pdata[0] == fm);
-  g_assert_false (fo->closed);
-  other_close.tx_bytes = 77;
-  g_ptr_array_unref (ldd_flows_close (t, &other_close, 3));
-  g_assert_true (fo->closed);
-  g_assert_cmpuint (fo->tx_bytes, ==, 77);
+  /* the held one only when two walks in a row miss it: met in between, it
+   * starts over */
+  g_assert_false (fh->closed);
+  g_hash_table_add (alive, &cookie_held);
+  again = ldd_flows_reap (t, alive, ldd_flows_next_id (t), 3, walk_of_netns_100, NULL);
+  g_assert_cmpuint (again->len, ==, 0);
+  g_hash_table_remove_all (alive);
+  g_ptr_array_unref (ldd_flows_reap (t, alive, ldd_flows_next_id (t), 4, walk_of_netns_100, NULL));
+  g_assert_false (fh->closed);
+  third = ldd_flows_reap (t, alive, ldd_flows_next_id (t), 5, walk_of_netns_100, NULL);
+  g_assert_cmpuint (third->len, ==, 1);
+  g_assert_true (third->pdata[0] == fh);
+  /* the one no walk can see: only its close event closes it */
+  g_assert_false (fb->closed);
+  blind_close.tx_bytes = 77;
+  g_ptr_array_unref (ldd_flows_close (t, &blind_close, 6));
+  g_assert_true (fb->closed);
+  g_assert_cmpuint (fb->tx_bytes, ==, 77);
 }
 
 int
