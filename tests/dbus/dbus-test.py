@@ -1333,6 +1333,40 @@ def case_degraded_no_walks(t):
     degraded(t, ["socket-iterator", "tcp-iterator", "udp-iterator", "task-iterator"])
 
 
+def case_found_open(t):
+    """A connection open before LECO loaded (the ssh session a user already
+    has): listed by ListConnections once the daemon starts, with its
+    process, direction and TCP's own byte counts, and its close announced
+    with exact final counts."""
+    h = t.h
+    cg, cgid = h.cgroup("found")
+    srv, cli, port = ct.held_pair(h, None, None, "127.0.0.1", cg, cg, "leco-pre", timeout_ms=5000)
+    time.sleep(0.3)
+    h.load()
+    hooks_out = run([ct.READER, "meta", h.pin]).stdout
+    t.start_bus()
+    t.start_daemon("[Daemon]\nUpdateInterval=1s\n")
+    mon = t.monitor()
+    conns = by(t.call("ListConnections", "{}"), **{"cgroup-id": cgid})
+    if "tcp-iterator" not in hooks_out:
+        check(not conns, f"without the tcp walk nothing finds a connection open before the load: {conns}")
+        return
+    task = "task-iterator" in hooks_out
+    c = only(conns, "the client end found open", **{"remote-port": port})
+    s_ = only(conns, "the server end found open", **{"local-port": port})
+    expect_fields(c, "client found open", direction="out", state="established", protocol="tcp",
+                  **{"tx-bytes": 1000, "rx-bytes": 0, "remote-address": "127.0.0.1"})
+    expect_fields(s_, "server found open", direction="in", state="established",
+                  **{"tx-bytes": 0, "rx-bytes": 1000})
+    if task:
+        expect_fields(c, "client's process", pid=cli.pid, comm="leco-pre-c")
+        expect_fields(s_, "server's process", pid=srv.pid, comm="leco-pre-s")
+    sres, cres = srv.wait(ok=(0, 1)), cli.wait(ok=(0, 1))
+    done = mon.wait("ConnectionClosed", lambda s: s[0].get("id") == c["id"], what="the found client's end")
+    expect_fields(done[0][2][0], "found client closed", **{"tx-bytes": int(cres["tx"]), "rx-bytes": int(cres["rx"])})
+    t.alive()
+
+
 CASES = {n[5:]: f for n, f in globals().items() if n.startswith("case_")}
 
 
