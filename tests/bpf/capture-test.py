@@ -761,6 +761,13 @@ def held_pair(h, ns_srv, ns_cli, addr, cg_srv, cg_cli, comm, timeout_ms=6000):
     port = int(kv(srv.readline())["port"])
     cli = h.start(ns_cli, cg_cli, "tcp-client", "--connect", addr, str(port), "--bytes", "1000", "--timeout-ms",
                   str(timeout_ms), "--comm", f"{comm}-c")
+    # held: the server end has the client's 1000 bytes
+    ss = (["nsenter", f"--net=/run/netns/{ns_srv}"] if ns_srv else []) + [
+        "ss", "-Htni", "state", "established", "(", "sport", "=", f":{port}", ")"]
+    end = time.time() + timeout_ms / 2000
+    while "bytes_received:1000" not in run(ss, check_rc=False).stdout:
+        check(time.time() < end, f"the held connection to port {port} did not get its 1000 bytes")
+        time.sleep(0.02)
     return srv, cli, port
 
 

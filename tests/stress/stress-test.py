@@ -25,6 +25,7 @@ import importlib.util
 import json
 import os
 import signal
+import struct
 import subprocess
 import sys
 import threading
@@ -872,10 +873,13 @@ def pin_maps(path, spec):
         os.chmod(f, 0o660)
 
 
+META_FORMAT = "<IIQQ48s32B32i"   # struct leco_meta (bpf/leco.h)
+
+
 def meta_value(abi):
-    """struct leco_meta: abi_version, pad, hooks, load_time_ns, build_id[48]."""
-    import struct
-    raw = struct.pack("<IIQQ48s", abi, 0, 1, 1, b"malformed-test")
+    """struct leco_meta: abi_version, lockdown, hooks (tcp-state only),
+    load_time_ns, build_id[48], hook_status[32], hook_errno[32]."""
+    raw = struct.pack(META_FORMAT, abi, 0, 1, 1, b"malformed-test", *([0] + [1] * 31), *([0] * 32))
     return ["value", *[str(b) for b in raw]]
 
 
@@ -883,7 +887,7 @@ ABI = ct.ABI   # every pin name carries it
 
 GOOD_MAPS = {
     "events": ("ringbuf", 0, 0, 4096),
-    "meta": ("array", 4, 72, 1),
+    "meta": ("array", 4, struct.calcsize(META_FORMAT), 1),
     "stats": ("percpu_array", 4, 8, 6),
     "cgroup_stats": ("lru_percpu_hash", 8, 40, 16),
     "dests": ("lru_hash", 32, 8, 16),
