@@ -706,9 +706,21 @@ def case_loader_errors(h):
     env.pop("NOTIFY_SOCKET", None)
     expect(9, "systemd", "--fdstore", env=env)
     expect(2, "exclude each other", "--fdstore", "--unload")
+    expect(2, "no hook", "--pin", h.pin, "--without", "no-such-hook")
+    expect(2, "is required", "--pin", h.pin, "--without", "kfree-skb")
     check(not os.path.exists(h.pin), "a failed load left pins behind")
     r = loader("--check")
     check(r.returncode == 0 and "tcp_state" in r.stdout and "kfree_skb" in r.stdout, f"--check: {r.stdout}")
+    # --check test-loads: every hook row says ok, missing: or refused by the kernel:, then the
+    # lockdown mode and what is lost; --without shows in it
+    rows = [l for l in r.stdout.splitlines()[1:] if l and not l.startswith(("kernel lockdown:", "lost:"))]
+    check(len(rows) == len(OPTIONAL) + 2 and
+          all(re.search(r"\s(ok|missing: .+|refused by the kernel: E[A-Z]+ \(.+\).*)( \(required\))?$", l)
+              for l in rows), f"--check rows: {rows}")
+    check(re.search(r"^kernel lockdown: (none|integrity|confidentiality|unknown)$", r.stdout, re.M), r.stdout)
+    r = loader("--check", "--without", "connect-exit")
+    check(r.returncode == 0 and re.search(r"^connect-exit .*left out \(--without connect-exit\)$", r.stdout, re.M)
+          and "lost: connect() calls denied with EPERM/EACCES" in r.stdout, f"--check --without: {r.stdout}")
 
 
 def case_ringbuf_overflow(h):
