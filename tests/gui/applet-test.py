@@ -79,7 +79,7 @@ SNI_IFACE, SNI_PATH = "org.kde.StatusNotifierItem", "/StatusNotifierItem"
 SCHEMA = "org.leco.Overseer.Applet"
 TRAY_NORMAL, TRAY_ATTENTION, TRAY_DISCONNECTED = 0, 1, 2
 CONNECTING, CONNECTED, DISCONNECTED, DENIED = 0, 1, 2, 3
-WINDOW_TITLE = "LECO — network traffic"
+WINDOW_TITLE = "LECO — Network activity"
 TRAY_BOX = (0, 760, 40, 40)         # the first item of the 40 px bar at the bottom of 1280x800
 TRAY_BG = "404040"                  # the bar's colour (desktop.py: -c #404040)
 
