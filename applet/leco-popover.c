@@ -611,6 +611,8 @@ show_name (GtkListItem *item, Bound *b)
     gtk_image_set_from_gicon (icon, gicon);
   leco_cell_set_text (LECO_CELL (b->title), leco_row_get_title (b->row));
   leco_cell_set_text (LECO_CELL (b->sub), leco_row_get_subtitle (b->row));
+  /* no empty second line (the root cgroup's): the title centred instead */
+  gtk_widget_set_visible (b->sub, *leco_row_get_subtitle (b->row) != '\0');
 }
 
 /* the full name (a unit is cut at its end), unit, app id, cgroup */
@@ -662,6 +664,7 @@ name_setup (GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
   g_signal_connect (box, "query-tooltip", G_CALLBACK (on_name_tooltip), item);
   gtk_widget_add_css_class (b->sub, "dim-label");
   gtk_widget_add_css_class (b->sub, "caption");
+  gtk_widget_set_valign (texts, GTK_ALIGN_CENTER);
   gtk_box_append (GTK_BOX (texts), b->title);
   gtk_box_append (GTK_BOX (texts), b->sub);
   gtk_box_append (GTK_BOX (box), b->icon);
@@ -1434,6 +1437,45 @@ json_title (LecoRow *row)
   return row ? g_strdup_printf ("\"%s\"", t) : g_strdup ("null");
 }
 
+/* Test hook: where the column headers and the rows on screen are, in the
+ * window's coordinates: "headers": [[id, x, y, w, h]...], "on-screen":
+ * [[title, y, h]...] (name cells of bound rows, fully below the header). */
+static void
+dump_geometry (LecoPopover *self, GString *out)
+{
+  GtkWidget *header = gtk_widget_get_first_child (self->view);
+  GtkWidget *title = header ? gtk_widget_get_first_child (header) : NULL;
+  graphene_rect_t r, hr = GRAPHENE_RECT_INIT (0, 0, 0, 0);
+  GHashTableIter it;
+  gpointer item;
+  int i = 0;
+
+  g_string_append (out, ", \"headers\": [");
+  for (; title && i < N_COLS; title = gtk_widget_get_next_sibling (title), i++)
+    if (gtk_widget_compute_bounds (title, GTK_WIDGET (self), &r))
+      g_string_append_printf (out, "%s[\"%s\", %d, %d, %d, %d]", i ? ", " : "", col_ids[i], (int) r.origin.x,
+                              (int) r.origin.y, (int) r.size.width, (int) r.size.height);
+  g_string_append (out, "], \"on-screen\": [");
+  if (header && !gtk_widget_compute_bounds (header, GTK_WIDGET (self), &hr))
+    graphene_rect_init (&hr, 0, 0, 0, 0);
+  i = 0;
+  g_hash_table_iter_init (&it, self->bound);
+  while (g_hash_table_iter_next (&it, &item, NULL))
+    {
+      Bound *b = bound_of (item);
+      GtkWidget *child = gtk_list_item_get_child (item);
+      g_autofree char *t = NULL;
+
+      if (!b->icon || !b->row || !gtk_widget_get_mapped (child) ||
+          !gtk_widget_compute_bounds (child, GTK_WIDGET (self), &r) ||
+          r.origin.y < hr.origin.y + hr.size.height || r.origin.y + r.size.height > gtk_widget_get_height (GTK_WIDGET (self)))
+        continue;
+      t = g_strescape (leco_row_get_title (b->row), NULL);
+      g_string_append_printf (out, "%s[\"%s\", %d, %d]", i++ ? ", " : "", t, (int) r.origin.y, (int) r.size.height);
+    }
+  g_string_append (out, "]");
+}
+
 /* Test hook: members of the dump's first line (no braces) about the window
  * itself: the banner as shown (revealed, its line and tooltip, whether the
  * first sentence is cut), the window's width. */
@@ -1496,6 +1538,7 @@ leco_popover_dump_window (LecoPopover *self, GString *out)
                                                 NULL);
                             nat;
                           }));
+  dump_geometry (self, out);
 }
 
 /* Test hook: the rows as the view has them, one JSON object a line. */
