@@ -1294,12 +1294,14 @@ def case_window_normal(g):
     shown = [hd[0] for hd in head["headers"] if hd[1] + hd[3] <= head["window-width"]]
     check(len(shown) == 8, f"column headers inside the window: {shown}")
     x, y, w, hh = window_geometry(d, win)
-    check((w, hh) == (head["window-width"], head["window-height"]), f"X says {w}x{hh}")
+    # X's size is GTK's default size (the window's own, with its solid CSD frame)
+    check((w, hh) == (head["default-width"], head["default-height"]), f"X says {w}x{hh}, GTK {head}")
     g.screenshot("window-normal.png")
 
     # resized by the user (X), then closed with the header bar's close button
     run(["xdotool", "windowsize", "--sync", str(win), "900", "520"], env=d.env, timeout=10)
-    app.wait_dump(lambda hd, r: (hd["window-width"], hd["window-height"]) == (900, 520), 10, "the window at 900x520")
+    app.wait_dump(lambda hd, r: (hd["default-width"], hd["default-height"]) == (900, 520), 10,
+                  "the window at 900x520")
     g.screenshot("window-resized.png")
     d.click(x + 900 - 22, y + 24)
     app.wait_state(popover_visible=False, timeout=10)
@@ -1316,8 +1318,8 @@ def case_window_normal(g):
     win = open_window(g, app2)
     head, _ = app2.wait_dump(lambda hd, r: hd.get("window-width", 0) > 0, 10, "the window laid out")
     x, y, w, hh = window_geometry(d, win)
-    check((w, hh) == (900, 520) and (head["window-width"], head["window-height"]) == (900, 520),
-          f"after a restart the window is {w}x{hh} (GTK {head['window-width']}x{head['window-height']}), not 900x520")
+    check((w, hh) == (900, 520) and (head["default-width"], head["default-height"]) == (900, 520),
+          f"after a restart the window is {w}x{hh} (GTK {head['default-width']}x{head['default-height']}), not 900x520")
     g.screenshot("window-restored.png")
     app2.alive()
     t.alive()
