@@ -1257,7 +1257,7 @@ def quit_applet(g, app):
 
 def transfers(g, a, b, sizes, prefix):
     """One TCP transfer of each size from its own test cgroup (a unit) to a
-    server cgroup: {unit: cgroup id}, once a TrafficUpdated had them all."""
+    server cgroup: {unit: (cgroup path, cgroup id)}."""
     h = g.h
     units = {}
     srv_cg, srv_id = unit_cgroup(h, f"{prefix}-srv.scope")
@@ -1268,8 +1268,8 @@ def transfers(g, a, b, sizes, prefix):
         port = int(kv(srv.readline())["port"])
         cli = h.start(a, cg, "tcp-client", "--connect", B4, str(port), "--bytes", str(size), "--comm", "leco-gui-cli")
         cli.wait(), srv.wait()
-        units[unit] = cgid
-    units[f"{prefix}-srv.scope"] = srv_id
+        units[unit] = (cg, cgid)
+    units[f"{prefix}-srv.scope"] = (srv_cg, srv_id)
     return units
 
 
@@ -1343,8 +1343,8 @@ def case_sort_columns(g):
     h, t, d, app = window_case(g)
     a, b = h.netns()
     units = transfers(g, a, b, [300000, 100000, 200000], "leco-gui-sort")
-    app.wait_dump(lambda hd, r: all(u in top_titles(r) for u in units), 25, "the rows of the test cgroups")
     win = open_window(g, app)
+    app.wait_dump(lambda hd, r: all(u in top_titles(r) for u in units), 25, "the rows of the test cgroups")
     head, _ = app.dump()
     check(head["sort-column"] == "activity" and head["sort-descending"], f"default sort: {head}")
     check(head["selected"] is None, f"a row selected as the window opens: {head['selected']}")
@@ -1393,14 +1393,13 @@ def case_stable_selection(g):
     h, t, d, app = window_case(g)
     a, b = h.netns()
     units = transfers(g, a, b, [50000, 60000, 70000], "leco-gui-stab")
-    cga, _ = unit_cgroup(h, "leco-gui-stab-a.scope")
-    cgb, _ = unit_cgroup(h, "leco-gui-stab-b.scope")
+    cga, cgb = units["leco-gui-stab-a.scope"][0], units["leco-gui-stab-b.scope"][0]
     # a on top: a steady flow
     fa = h.start(a, cga, "udp-storm", "--to", B4, "5800", "--rate", "100", "--size", "500", "--duration-ms", "40000",
                  "--comm", "leco-gui-stab")
     mon = t.monitor()
-    app.wait_dump(lambda hd, r: all(u in top_titles(r) for u in units), 25, "the rows of the test cgroups")
     win = open_window(g, app)
+    app.wait_dump(lambda hd, r: all(u in top_titles(r) for u in units), 25, "the rows of the test cgroups")
     x, y, w, hh = window_geometry(d, win)
 
     def placed(hd, rows):
@@ -1498,10 +1497,10 @@ def case_search_empty(g):
     cli = h.start(a, cgc, "tcp-client", "--connect", B4, str(port), "--bytes", "1000", "--timeout-ms", "40000",
                   "--comm", "leco-gui-srchcli")
     units = ("leco-gui-srch-cli.scope", "leco-gui-srch-srv.scope", "leco-gui-srch-other.scope")
+    win = open_window(g, app)
     app.wait_dump(lambda hd, r: all(u in top_titles(r) for u in units) and
                   [x for x in r if x["title"] == units[0]][0]["connections"] > 0, 25,
                   "the test rows, the client's with its open connection")
-    win = open_window(g, app)
 
     for what, text in (("process name", "leco-gui-srchcli"), ("port", str(port))):
         type_search(g, win, text)
