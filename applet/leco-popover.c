@@ -1500,6 +1500,7 @@ leco_popover_dump_window (LecoPopover *self, GString *out)
   g_autofree char *empty = g_strescape (gtk_label_get_text (GTK_LABEL (self->empty)), NULL);
   g_autofree char *status = g_strescape (gtk_label_get_text (GTK_LABEL (self->status)), NULL);
   g_autofree char *summary = g_strescape (gtk_label_get_text (GTK_LABEL (self->summary)), NULL);
+  g_autofree char *search = g_strescape (gtk_editable_get_text (GTK_EDITABLE (self->search)), NULL);
   int dw = 0, dh = 0;
 
   gtk_widget_translate_coordinates (self->scroll, self->view, self->px, self->py, &vx, &vy);
@@ -1538,6 +1539,7 @@ leco_popover_dump_window (LecoPopover *self, GString *out)
                                                 NULL);
                             nat;
                           }));
+  g_string_append_printf (out, ", \"search-text\": \"%s\"", search);
   dump_geometry (self, out);
 }
 
