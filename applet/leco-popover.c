@@ -1540,6 +1540,14 @@ leco_popover_dump_window (LecoPopover *self, GString *out)
                             nat;
                           }));
   g_string_append_printf (out, ", \"search-text\": \"%s\"", search);
+  {
+    graphene_rect_t br;
+
+    if (!gtk_widget_compute_bounds (self->banner, GTK_WIDGET (self), &br))
+      graphene_rect_init (&br, 0, 0, 0, 0);
+    g_string_append_printf (out, ", \"banner-y\": %d, \"banner-height\": %d", (int) br.origin.y,
+                            (int) br.size.height);
+  }
   dump_geometry (self, out);
 }
 
