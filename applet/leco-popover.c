@@ -1331,6 +1331,22 @@ leco_popover_refresh (LecoPopover *self, guint64 rx_rate, guint64 tx_rate)
   /* re-sorting re-binds what moved; then the cells still showing old values */
   resort (self);
   refresh_bound (self);
+  /* folded rows active again come back at once (the walk over all rows
+   * for rows turning idle waits for the clock) */
+  if (!self->show_idle && g_hash_table_size (self->idle))
+    {
+      GHashTableIter it;
+      gpointer row;
+      gint64 now = g_get_real_time ();
+
+      g_hash_table_iter_init (&it, self->idle);
+      while (g_hash_table_iter_next (&it, &row, NULL))
+        if (!leco_row_is_idle (row, now, IDLE_US))
+          {
+            update_idle (self);
+            break;
+          }
+    }
 }
 
 /* Every bound cell shown again (the rates went stale or live). */
