@@ -1480,6 +1480,15 @@ def case_stable_selection(g):
         hist = pixels(png, box)
         log(f"selected row's activity cell {box}: {sorted(hist.items(), key=lambda c: -c[1])[:4]}")
         check(len(hist) > 1, f"the selected row's sparkline is not drawn: {hist}")
+    # scrolled down, closed and opened again: at the top, nothing selected
+    d.run(["xdotool", "mousemove", str(px), str(py), "click", "5", "click", "5", "click", "5"])
+    d.click(x + w - 22, y + 24)
+    app.wait_state(popover_visible=False, timeout=10)
+    win = open_window(g, app)
+    head, rows = app.wait_dump(lambda hd, r: hd["first-visible"] is not None, 10, "a row on screen")
+    check(head["selected"] is None, f"a row selected as the window opened again: {head['selected']}")
+    check(head["first-visible"] == top_titles(rows)[0],
+          f"opened again at {head['first-visible']!r}, not at the top ({top_titles(rows)[0]!r})")
     fa.kill()
     fb.kill()
     app.alive()
