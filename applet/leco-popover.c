@@ -1293,8 +1293,19 @@ leco_popover_new (GtkApplication *app, LecoClient *client, GListModel *rows)
     {
       int nat = 0;
 
+      GListModel *monitors = gdk_display_get_monitors (gtk_widget_get_display (GTK_WIDGET (self)));
+      g_autoptr (GdkMonitor) mon = g_list_model_get_item (monitors, 0);
+
       gtk_widget_measure (self->view, GTK_ORIENTATION_HORIZONTAL, -1, NULL, &nat, NULL, NULL);
       w = MAX (nat + 16 + 24, 900);
+      /* never wider than the screen (a large font on a small one) */
+      if (mon)
+        {
+          GdkRectangle geo;
+
+          gdk_monitor_get_geometry (mon, &geo);
+          w = MIN (w, geo.width);
+        }
     }
   gtk_window_set_default_size (GTK_WINDOW (self), w, h > 0 ? h : 560);
   if (self->settings && g_settings_get_boolean (self->settings, "window-maximized"))

@@ -1329,7 +1329,29 @@ def case_window_normal(g):
     check((w, hh) == (900, 520) and (head["default-width"], head["default-height"]) == (900, 520),
           f"after a restart the window is {w}x{hh} (GTK {head['default-width']}x{head['default-height']}), not 900x520")
     g.screenshot("window-restored.png")
-    app2.alive()
+
+    # a 15 pt font, no size saved: the window is as wide as the columns
+    # need (up to the screen's width)
+    quit_applet(g, app2)
+    g.gsettings("reset", SCHEMA, "window-width")
+    g.gsettings("reset", SCHEMA, "window-height")
+    ini = os.path.join(d.env["XDG_CONFIG_HOME"], "gtk-4.0", "settings.ini")
+    os.makedirs(os.path.dirname(ini), exist_ok=True)
+    with open(ini, "w") as f:
+        f.write("[Settings]\ngtk-font-name = Sans 15\n")
+    app3 = g.applet("applet3")
+    app3.wait_state(client_state=CONNECTED)
+    win = open_window(g, app3)
+    head, _ = app3.wait_dump(lambda hd, r: hd.get("window-width", 0) > 0, 10, "the window laid out")
+    x, y, w, hh = window_geometry(d, win)
+    log(f"at 15 pt: window {w}x{hh}, list {head['view-width']} px for {head['view-natural-width']} px of columns")
+    g.screenshot("window-15pt.png")
+    if head["view-natural-width"] + 40 <= 1280:
+        check(head["view-width"] >= head["view-natural-width"], f"columns cut at 15 pt: {head}")
+    else:
+        check(w == 1280, f"at 15 pt the columns need {head['view-natural-width']} px; the window is {w}, not the "
+              "screen's width")
+    app3.alive()
     t.alive()
 
 
