@@ -1396,6 +1396,20 @@ def case_sort_columns(g):
     check(order == ["leco-gui-sort-srv.scope", "leco-gui-sort-a.scope", "leco-gui-sort-c.scope",
                     "leco-gui-sort-b.scope"], f"test rows by total: {order}")
     g.screenshot("sort-total.png")
+    # exact byte counts in the byte and rate cells' tooltip
+    for r in rows:
+        if r["depth"] == 0 and r["title"] in units:
+            want = f"{r['rx-bytes']:,} bytes received, {r['tx-bytes']:,} bytes sent"
+            check(r["bytes-tooltip"].split("\n")[0] == want, f"tooltip of {r['title']}: {r['bytes-tooltip']!r}")
+    head, _ = app.dump()
+    on = {o[0]: o for o in head["on-screen"]}
+    x, y, _, _ = window_geometry(d, win)
+    tot = {c[0]: c[1:] for c in head["headers"]}["total"]
+    row = on["leco-gui-sort-a.scope"]
+    d.run(["xdotool", "mousemove", str(x + tot[0] + tot[2] // 2), str(y + row[1] + row[2] // 2)])
+    d.run(["xdotool", "mousemove", str(x + tot[0] + tot[2] // 2 + 2), str(y + row[1] + row[2] // 2)])
+    time.sleep(1.5)
+    g.screenshot("sort-total-tooltip.png")
     got = (g.gsettings("get", SCHEMA, "sort-column"), g.gsettings("get", SCHEMA, "sort-descending"))
     check(got == ("'total'", "true"), f"sort-column/sort-descending in GSettings: {got}")
 
