@@ -882,7 +882,9 @@ order_holds (LecoPopover *self)
       if (gtk_tree_list_row_get_depth (trow) > 0)
         continue;
       row = gtk_tree_list_row_get_item (trow);
-      if (prev && gtk_sorter_compare (self->view_sorter, prev, row) == GTK_ORDERING_LARGER)
+      /* the primary column decides alone: its order is total (ties by
+       * title, then cgroup id), so the view's sorter need not be asked */
+      if (prev && (self->sort_desc ? -1 : 1) * col_compare (self->sort_col, prev, row) > 0)
         {
           g_object_unref (row);
           return FALSE;
