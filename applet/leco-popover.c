@@ -193,33 +193,65 @@ hay_has (const char *s, const char *needle)
   return strstr (f, needle) != NULL;
 }
 
-/* Name, unit, app id, cgroup path; and, of the connections fetched (when
- * expanded, or for a search: rows with open connections), the process
- * names, addresses and ports. */
+static gboolean
+own_match (LecoRow *row, const char *needle)
+{
+  return hay_has (leco_row_get_title (row), needle) || hay_has (leco_row_get_subtitle (row), needle) ||
+         hay_has (leco_row_get_app_id (row), needle) || hay_has (leco_row_get_unit (row), needle) ||
+         hay_has (leco_row_get_cgroup_path (row), needle);
+}
+
+/* of the connections fetched (when expanded, or for a search: rows with
+ * open connections), their process names, addresses and ports */
+static gboolean
+child_match (LecoRow *row, const char *needle)
+{
+  GListModel *kids = leco_row_is_cgroup (row) ? G_LIST_MODEL (leco_row_get_children (row)) : NULL;
+
+  for (guint i = 0; kids && i < g_list_model_get_n_items (kids); i++)
+    {
+      g_autoptr (LecoRow) c = g_list_model_get_item (kids, i);
+
+      if (hay_has (leco_row_get_title (c), needle) || hay_has (leco_row_get_subtitle (c), needle))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* Name, unit, app id, cgroup path, or one of its connections. */
 static gboolean
 matches (gpointer item, gpointer user_data)
 {
   LecoPopover *self = user_data;
   LecoRow *row = item;
-  GListModel *kids;
 
   if (!self->show_idle && g_hash_table_contains (self->idle, row))
     return FALSE;
   if (!self->needle || !*self->needle)
     return TRUE;
-  if (hay_has (leco_row_get_title (row), self->needle) || hay_has (leco_row_get_subtitle (row), self->needle) ||
-      hay_has (leco_row_get_app_id (row), self->needle) || hay_has (leco_row_get_unit (row), self->needle) ||
-      hay_has (leco_row_get_cgroup_path (row), self->needle))
-    return TRUE;
-  kids = leco_row_is_cgroup (row) ? G_LIST_MODEL (leco_row_get_children (row)) : NULL;
-  for (guint i = 0; kids && i < g_list_model_get_n_items (kids); i++)
-    {
-      g_autoptr (LecoRow) c = g_list_model_get_item (kids, i);
+  return own_match (row, self->needle) || child_match (row, self->needle);
+}
 
-      if (hay_has (leco_row_get_title (c), self->needle) || hay_has (leco_row_get_subtitle (c), self->needle))
-        return TRUE;
+/* Rows found by a connection only (a process name, a port) are expanded:
+ * what matched is in view. */
+static void
+expand_connection_matches (LecoPopover *self)
+{
+  GListModel *m = G_LIST_MODEL (self->sorted);
+
+  if (!self->needle || !*self->needle)
+    return;
+  for (guint i = 0; i < g_list_model_get_n_items (m); i++)
+    {
+      g_autoptr (GtkTreeListRow) trow = g_list_model_get_item (m, i);
+      g_autoptr (LecoRow) row = NULL;
+
+      if (gtk_tree_list_row_get_depth (trow) > 0 || gtk_tree_list_row_get_expanded (trow))
+        continue;
+      row = gtk_tree_list_row_get_item (trow);
+      if (!own_match (row, self->needle) && child_match (row, self->needle))
+        gtk_tree_list_row_set_expanded (trow, TRUE);
     }
-  return FALSE;
 }
 
 /* The rows whose idle state changed since last time: the filter told only
@@ -298,6 +330,7 @@ on_search_changed (GtkSearchEntry *entry, LecoPopover *self)
     self->searched = FALSE;
   gtk_filter_changed (GTK_FILTER (self->filter), GTK_FILTER_CHANGE_DIFFERENT);
   update_empty (self);
+  expand_connection_matches (self);
 }
 
 /* ---- connections under a row ------------------------------------------- */
@@ -346,6 +379,7 @@ on_connections (GObject *source, GAsyncResult *res, gpointer user_data)
     {
       gtk_filter_changed (GTK_FILTER (self->filter), GTK_FILTER_CHANGE_LESS_STRICT);
       update_empty (self);
+      expand_connection_matches (self);
     }
   fetch_free (f);
 }

@@ -1546,8 +1546,8 @@ def type_search(g, app, win, text):
 def case_search_empty(g):
     """A test cgroup holds a TCP connection (its process named
     leco-srchcli) to a server in another: typed into the search entry,
-    the process name finds the client's row (not in any name of it), so
-    does the server's port; a nonsense string leaves an empty list that
+    the process name finds the client's row (not in any name of it),
+    expanded to show that connection, so does the server's port; a nonsense string leaves an empty list that
     says "No application matches “…”"; screenshots kept."""
     h, t, d, app = window_case(g)
     a, b = h.netns()
@@ -1571,6 +1571,9 @@ def case_search_empty(g):
         head, rows = app.wait_dump(lambda hd, r: units[0] in top_titles(r) and units[2] not in top_titles(r), 15,
                                    f"the client's row found by its {what} {text!r}")
         log(f"search {text!r}: {top_titles(rows)}; empty state {head['empty-visible']}")
+        # found by a connection: the row is expanded to it
+        head, rows = app.wait_dump(lambda hd, r: any(x["depth"] == 1 and (text in x["title"] or text in x["subtitle"])
+                                                     for x in r), 10, f"the connection matching {text!r} in view")
         check(not head["empty-visible"], f"the empty state with rows: {head['empty-text']!r}")
         g.screenshot(f"search-{what.replace(' ', '-')}.png")
     bogus = "zzqx-nothing-here"
