@@ -1518,7 +1518,11 @@ dump_geometry (LecoPopover *self, GString *out)
     if (gtk_widget_compute_bounds (title, GTK_WIDGET (self), &r))
       g_string_append_printf (out, "%s[\"%s\", %d, %d, %d, %d]", i ? ", " : "", col_ids[i], (int) r.origin.x,
                               (int) r.origin.y, (int) r.size.width, (int) r.size.height);
-  g_string_append (out, "], \"on-screen\": [");
+  g_string_append (out, "]");
+  if (gtk_widget_compute_bounds (self->idle_toggle, GTK_WIDGET (self), &r))
+    g_string_append_printf (out, ", \"idle-toggle\": [%d, %d, %d, %d]", (int) r.origin.x, (int) r.origin.y,
+                            (int) r.size.width, (int) r.size.height);
+  g_string_append (out, ", \"on-screen\": [");
   if (header && !gtk_widget_compute_bounds (header, GTK_WIDGET (self), &hr))
     graphene_rect_init (&hr, 0, 0, 0, 0);
   i = 0;

@@ -1330,6 +1330,14 @@ def case_window_normal(g):
           f"after a restart the window is {w}x{hh} (GTK {head['default-width']}x{head['default-height']}), not 900x520")
     g.screenshot("window-restored.png")
 
+    # "Show idle" in the header bar: a click turns it on, kept in GSettings
+    tx, ty, tw, th = head["idle-toggle"]
+    d.click(x + tx + tw // 2, y + ty + th // 2)
+    app2.wait_dump(lambda hd, r: hd["show-idle"], 10, "Show idle on")
+    check(g.gsettings("get", SCHEMA, "show-idle") == "true", "show-idle in GSettings after the click")
+    d.click(x + tx + tw // 2, y + ty + th // 2)
+    app2.wait_dump(lambda hd, r: not hd["show-idle"], 10, "Show idle off")
+
     # a 15 pt font, no size saved: the window is as wide as the columns
     # need (up to the screen's width)
     quit_applet(g, app2)
