@@ -16,6 +16,7 @@ struct _LecoRow {
   guint64 rx_rate, tx_rate, rx_bytes, tx_bytes, blocked;
   guint connections;
   gint64 last_active;
+  gint64 first_seen;           /* first update applied (idle rows) */
   guint64 history[LECO_ROW_HISTORY];
   guint n_history, history_start;
   GListStore *children;
@@ -226,10 +227,23 @@ name_from (LecoRow *self, const LecoTrafficRecord *rec)
   if (!*cgroup)
     gone = g_strdup_printf (_("cgroup %" G_GUINT64_FORMAT " (removed)"), self->cgroup_id);
   title = name ? name : *app_id ? app_id : *unit ? unit : *cgroup ? cgroup : gone;
-  if (g_strcmp0 (self->title, title) != 0)
-    set_title (self, title);
   g_free (self->subtitle);
   self->subtitle = g_strdup (*unit ? unit : cgroup);
+  /* the kernel's names for what is no program's: said in words, once */
+  if (self->cgroup_id == 0)
+    {
+      title = _("Inbound, no local program");
+      g_free (self->subtitle);
+      self->subtitle = g_strdup ("");
+    }
+  else if (!*unit && !*app_id && g_str_equal (cgroup, "/"))
+    {
+      title = _("System (root cgroup)");
+      g_free (self->subtitle);
+      self->subtitle = g_strdup ("");
+    }
+  if (g_strcmp0 (self->title, title) != 0)
+    set_title (self, title);
   g_set_object (&self->icon, icon);
   return LECO_ROW_CHANGED_NAME;
 }
@@ -304,6 +318,8 @@ leco_row_update_traffic (LecoRow *self, const LecoTrafficRecord *rec, gint64 now
     }
   if (self->rx_rate || self->tx_rate)
     self->last_active = now_us;
+  if (!self->first_seen)
+    self->first_seen = now_us;
   /* sparkline: one sample per update */
   idx = (self->history_start + self->n_history) % LECO_ROW_HISTORY;
   self->history[idx] = self->rx_rate + self->tx_rate;
@@ -334,6 +350,20 @@ guint leco_row_get_connections (LecoRow *self) { return self->connections; }
 guint64 leco_row_get_blocked (LecoRow *self) { return self->blocked; }
 gint64 leco_row_get_last_active (LecoRow *self) { return self->last_active; }
 GListStore *leco_row_get_children (LecoRow *self) { return self->children; }
+const char *leco_row_get_cgroup_path (LecoRow *self) { return self->cgroup_path ? self->cgroup_path : ""; }
+
+gboolean
+leco_row_is_idle (LecoRow *self, gint64 now_us, gint64 idle_us)
+{
+  gint64 since = MAX (self->last_active, self->first_seen);
+
+  if (!self->cgroup)
+    return FALSE;
+  /* removed before the daemon could name it: nothing more will come */
+  if (self->title && !*leco_row_get_cgroup_path (self) && self->cgroup_id != 0)
+    return TRUE;
+  return self->connections == 0 && !self->rx_rate && !self->tx_rate && since > 0 && now_us - since > idle_us;
+}
 
 const guint64 *
 leco_row_get_history (LecoRow *self, guint *n, guint *start)

@@ -73,6 +73,11 @@ gint64 leco_row_get_last_active (LecoRow *self);
 /* history of (rx+tx) rates, oldest first; *n set */
 const guint64 *leco_row_get_history (LecoRow *self, guint *n, guint *start);
 GListStore *leco_row_get_children (LecoRow *self);   /* connections, for cgroup rows */
+const char *leco_row_get_cgroup_path (LecoRow *self);
+/* a cgroup row removed before it was named, or without traffic and open
+ * connections for longer than idle_us (since it was last active or first
+ * seen) */
+gboolean leco_row_is_idle (LecoRow *self, gint64 now_us, gint64 idle_us);
 
 /* App display name and icon for an app id, from its .desktop file (cached). */
 void leco_app_lookup (const char *app_id, char **name, GIcon **icon);

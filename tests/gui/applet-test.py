@@ -79,7 +79,7 @@ SNI_IFACE, SNI_PATH = "org.kde.StatusNotifierItem", "/StatusNotifierItem"
 SCHEMA = "org.leco.Overseer.Applet"
 TRAY_NORMAL, TRAY_ATTENTION, TRAY_DISCONNECTED = 0, 1, 2
 CONNECTING, CONNECTED, DISCONNECTED, DENIED = 0, 1, 2, 3
-WINDOW_TITLE = "LECO — network traffic"
+WINDOW_TITLE = "LECO — Network activity"
 TRAY_BOX = (0, 760, 40, 40)         # the first item of the 40 px bar at the bottom of 1280x800
 TRAY_BG = "404040"                  # the bar's colour (desktop.py: -c #404040)
 
@@ -1060,7 +1060,6 @@ def case_denied(g):
 
 # ------------------------------------------------- what the kernel limits --
 
-WINDOW_WIDTH = 780                  # the traffic window's default width (applet/leco-popover.c)
 
 
 def banner_text(lost):
@@ -1105,8 +1104,9 @@ def check_banner(g, app, lost, hooks, shot):
     head, _ = app.wait_dump(shown, 15, f"the banner {'shown: ' + repr(want) if lost else 'hidden'}")
     log(f"banner: visible {head['banner-visible']}, text {head['banner-text']!r}, ellipsized "
         f"{head['banner-ellipsized']}, {head['banner-width']} px of a {head['window-width']} px window")
-    check(head["window-width"] == WINDOW_WIDTH,
-          f"the window is {head['window-width']} px wide, not its default {WINDOW_WIDTH}: the banner widened it?")
+    check(head["window-width"] <= head["default-width"],
+          f"the window is {head['window-width']} px wide, more than its default {head['default-width']}: the banner "
+          f"widened it?")
     tip = head["banner-tooltip"]
     if lost:
         missing = [x for x in lost if f"• {x}" not in tip]
@@ -1122,9 +1122,14 @@ def check_banner(g, app, lost, hooks, shot):
     time.sleep(0.5)          # the revealer's animation is over (dump), the frame drawn
     png = g.screenshot(shot)
     x, y, w, h = window_geometry(d, wins[0])
-    check(w == head["window-width"], f"X says the window is {w} px wide, GTK {head['window-width']}")
-    bg = pixels(png, (x + 2, y + 2, 4, 4))          # the margin around the window's content
-    strip = pixels(png, (x + 40, y + 12, w - 80, 16))   # where the banner's line is, when shown
+    # X's width is the default width (GTK's window plus its solid CSD frame)
+    check(w == head["default-width"], f"X says the window is {w} px wide, GTK's default {head['default-width']}: "
+          "the banner widened it?")
+    # GTK's coordinates in X's: inside the solid CSD frame; the banner below the header bar
+    off = (w - head["window-width"]) // 2
+    by = off + head["banner-y"]
+    bg = pixels(png, (x + off + 2, y + by + 4, 4, 4))   # the margin left of the window's content
+    strip = pixels(png, (x + off + 40, y + by + 4, w - 80, 16))   # where the banner's line is, when shown
     top = max(strip, key=strip.get)
     if lost:
         check(top not in bg and len(strip) > 8,
@@ -1133,10 +1138,10 @@ def check_banner(g, app, lost, hooks, shot):
     log(f"window at {x},{y} {w}x{h}; background {list(bg)}; top strip's main colour {top} of {len(strip)}")
     if lost:
         # the pointer on the banner: its tooltip (every sentence and hook) over the rows below
-        below = (x + 100, y + 60, min(400, w - 100), 60)
+        below = (x + 100, y + by + head["banner-height"] + 30, min(400, w - 100), 60)
         before = pixels(png, below)
-        d.run(["xdotool", "mousemove", str(x + 60), str(y + 20)])
-        d.run(["xdotool", "mousemove", str(x + 80), str(y + 22)])
+        d.run(["xdotool", "mousemove", str(x + off + 60), str(y + by + 8)])
+        d.run(["xdotool", "mousemove", str(x + off + 80), str(y + by + 10)])
         last = {}
 
         def tooltip():
@@ -1216,6 +1221,418 @@ def case_banner_without(g):
     check(not [k for k, v in hooks2.items() if "left out" in v], f"the reloaded hooks still leave out: {hooks2}")
     app.wait_state(client_state=CONNECTED)
     check_banner(g, app, lost2, hooks2, "banner-reloaded.png")
+    app.alive()
+    t.alive()
+
+
+# ------------------------------------------------ the traffic window --
+
+def window_case(g, interval="500ms"):
+    """Hooks, bus, daemon, desktop and an applet, connected: (h, t, d, app)."""
+    h, t = g.h, g.t
+    load_hooks(h)
+    t.start_bus()
+    t.start_daemon(f"[Daemon]\nUpdateInterval={interval}\n")
+    d = g.start_desktop()
+    # the hooks see the whole machine: no notifications over the window
+    g.gsettings("set", SCHEMA, "notifications-enabled", "false")
+    app = g.applet()
+    # (not the tray: these cases open the window with --show)
+    app.wait_state(client_state=CONNECTED)
+    return h, t, d, app
+
+
+def open_window(g, app):
+    """--show, as a second launch would: the window's X id once mapped."""
+    d = g.d
+    run([APPLET, "--show"], env=app.env, timeout=20)
+    app.wait_state(popover_visible=True)
+    wins = wait(lambda: d.find_windows("^" + WINDOW_TITLE + "$"), 15, f"a window titled {WINDOW_TITLE!r}")
+    check(len(wins) == 1, f"windows titled {WINDOW_TITLE!r}: {wins}")
+    time.sleep(0.3)
+    return wins[0]
+
+
+def quit_applet(g, app):
+    r = run([APPLET, "--quit"], env=app.env, timeout=20, check_rc=False)
+    check(r.returncode == 0, f"leco-applet --quit: {r.returncode} {r.stderr}")
+    try:
+        app.p.wait(10)
+    except subprocess.TimeoutExpired:
+        raise Fail("leco-applet did not quit")
+    check(app.p.returncode == 0, f"leco-applet exited with {app.p.returncode}")
+
+
+def transfers(g, a, b, sizes, prefix):
+    """One TCP transfer of each size from its own test cgroup (a unit) to a
+    server cgroup: {unit: (cgroup path, cgroup id)}."""
+    h = g.h
+    units = {}
+    srv_cg, srv_id = unit_cgroup(h, f"{prefix}-srv.scope")
+    for i, size in enumerate(sizes):
+        unit = f"{prefix}-{chr(ord('a') + i)}.scope"
+        cg, cgid = unit_cgroup(h, unit)
+        srv = h.start(b, srv_cg, "tcp-server", "--listen", B4, "0", "--bytes", str(size), "--comm", "leco-gui-srv")
+        port = int(kv(srv.readline())["port"])
+        cli = h.start(a, cg, "tcp-client", "--connect", B4, str(port), "--bytes", str(size), "--comm", "leco-gui-cli")
+        cli.wait(), srv.wait()
+        units[unit] = (cg, cgid)
+    units[f"{prefix}-srv.scope"] = (srv_cg, srv_id)
+    return units
+
+
+def top_titles(rows, only=None):
+    return [r["title"] for r in rows if r["depth"] == 0 and (only is None or r["title"] in only)]
+
+
+def case_window_normal(g):
+    """The traffic window is a normal window: decorated with a header bar,
+    resizable, titled; its default size shows every column.  Resized with
+    xdotool and closed with its close button, the size is in GSettings, and
+    the window opens at that size again, also after the applet restarted;
+    screenshots kept."""
+    h, t, d, app = window_case(g)
+    win = open_window(g, app)
+    head, _ = app.wait_dump(lambda hd, r: hd.get("window-width", 0) > 0, 10, "the window laid out")
+    log(f"window: {head['window-width']}x{head['window-height']}, view {head['view-width']} px for "
+        f"{head['view-natural-width']} px of columns; decorated {head['decorated']}, resizable {head['resizable']}")
+    check(head["decorated"] and head["resizable"] and head["has-header"], f"not a normal window: {head}")
+    check(head["view-width"] >= head["view-natural-width"],
+          f"columns cut: the list is {head['view-width']} px wide, its columns need {head['view-natural-width']}")
+    shown = [hd[0] for hd in head["headers"] if hd[1] + hd[3] <= head["window-width"]]
+    check(len(shown) == 8, f"column headers inside the window: {shown}")
+    x, y, w, hh = window_geometry(d, win)
+    # X's size is GTK's default size (the window's own, with its solid CSD frame)
+    check((w, hh) == (head["default-width"], head["default-height"]), f"X says {w}x{hh}, GTK {head}")
+    g.screenshot("window-normal.png")
+
+    # resized by the user (X), then closed with the header bar's close button
+    run(["xdotool", "windowsize", "--sync", str(win), "900", "520"], env=d.env, timeout=10)
+    app.wait_dump(lambda hd, r: (hd["default-width"], hd["default-height"]) == (900, 520), 10,
+                  "the window at 900x520")
+    g.screenshot("window-resized.png")
+    d.click(x + 900 - 22, y + 24)
+    app.wait_state(popover_visible=False, timeout=10)
+    got = (g.gsettings("get", SCHEMA, "window-width"), g.gsettings("get", SCHEMA, "window-height"))
+    check(got == ("900", "520"), f"window-width/height in GSettings after the close: {got}")
+    win = open_window(g, app)
+    x, y, w, hh = window_geometry(d, win)
+    check((w, hh) == (900, 520), f"reopened at {w}x{hh}, not 900x520")
+
+    # the applet restarts: the size comes from GSettings
+    quit_applet(g, app)
+    app2 = g.applet("applet2")
+    app2.wait_state(client_state=CONNECTED)
+    win = open_window(g, app2)
+    head, _ = app2.wait_dump(lambda hd, r: hd.get("window-width", 0) > 0, 10, "the window laid out")
+    x, y, w, hh = window_geometry(d, win)
+    check((w, hh) == (900, 520) and (head["default-width"], head["default-height"]) == (900, 520),
+          f"after a restart the window is {w}x{hh} (GTK {head['default-width']}x{head['default-height']}), not 900x520")
+    g.screenshot("window-restored.png")
+
+    # "Show idle" in the header bar: a click turns it on, kept in GSettings
+    tx, ty, tw, th = head["idle-toggle"]
+    d.click(x + tx + tw // 2, y + ty + th // 2)
+    app2.wait_dump(lambda hd, r: hd["show-idle"], 10, "Show idle on")
+    check(g.gsettings("get", SCHEMA, "show-idle") == "true", "show-idle in GSettings after the click")
+    d.click(x + tx + tw // 2, y + ty + th // 2)
+    app2.wait_dump(lambda hd, r: not hd["show-idle"], 10, "Show idle off")
+
+    # a 15 pt font, no size saved: the window is as wide as the columns
+    # need (up to the screen's width)
+    quit_applet(g, app2)
+    g.gsettings("reset", SCHEMA, "window-width")
+    g.gsettings("reset", SCHEMA, "window-height")
+    ini = os.path.join(d.env["XDG_CONFIG_HOME"], "gtk-4.0", "settings.ini")
+    os.makedirs(os.path.dirname(ini), exist_ok=True)
+    with open(ini, "w") as f:
+        f.write("[Settings]\ngtk-font-name = Sans 15\n")
+    app3 = g.applet("applet3")
+    app3.wait_state(client_state=CONNECTED)
+    win = open_window(g, app3)
+    head, _ = app3.wait_dump(lambda hd, r: hd.get("window-width", 0) > 0, 10, "the window laid out")
+    x, y, w, hh = window_geometry(d, win)
+    log(f"at 15 pt: window {w}x{hh}, list {head['view-width']} px for {head['view-natural-width']} px of columns")
+    g.screenshot("window-15pt.png")
+    if head["view-natural-width"] + 40 <= 1280:
+        check(head["view-width"] >= head["view-natural-width"], f"columns cut at 15 pt: {head}")
+    else:
+        check(w == 1280, f"at 15 pt the columns need {head['view-natural-width']} px; the window is {w}, not the "
+              "screen's width")
+    app3.alive()
+    t.alive()
+
+
+def click_header(g, app, win, col):
+    d = g.d
+    head, _ = app.dump()
+    x, y, _, _ = window_geometry(d, win)
+    hd = {c[0]: c[1:] for c in head["headers"]}
+    check(col in hd, f"no header {col}: {head['headers']}")
+    hx, hy, hw, hh = hd[col]
+    d.click(x + hx + hw // 2, y + hy + hh // 2)
+
+
+def case_sort_columns(g):
+    """Three test cgroups with known, different byte counts: a click on the
+    Total column's header sorts the rows by total ascending, a second click
+    descending; the choice is in GSettings and, after the applet restarted,
+    the window opens sorted that way; screenshot kept."""
+    h, t, d, app = window_case(g)
+    a, b = h.netns()
+    units = transfers(g, a, b, [300000, 100000, 200000], "leco-gui-sort")
+    win = open_window(g, app)
+    app.wait_dump(lambda hd, r: all(u in top_titles(r) for u in units), 25, "the rows of the test cgroups")
+    head, _ = app.dump()
+    check(head["sort-column"] == "activity" and head["sort-descending"], f"default sort: {head}")
+    check(head["selected"] is None, f"a row selected as the window opens: {head['selected']}")
+
+    def totals(rows):
+        return [r["rx-bytes"] + r["tx-bytes"] for r in rows if r["depth"] == 0]
+
+    click_header(g, app, win, "total")
+    head, rows = app.wait_dump(lambda hd, r: hd["sort-column"] == "total" and not hd["sort-descending"], 10,
+                               "sorted by total, ascending")
+    wait(lambda: totals(app.dump()[1]) == sorted(totals(app.dump()[1])), 10, "the rows in ascending totals")
+    time.sleep(0.6)
+    click_header(g, app, win, "total")
+    app.wait_dump(lambda hd, r: hd["sort-column"] == "total" and hd["sort-descending"], 10, "sorted by total, descending")
+    head, rows = wait(lambda: (lambda hr: hr if totals(hr[1]) == sorted(totals(hr[1]), reverse=True) else None)(
+        app.dump()), 10, "the rows in descending totals")
+    order = top_titles(rows, units)
+    log(f"by total, descending: {order}")
+    check(order == ["leco-gui-sort-srv.scope", "leco-gui-sort-a.scope", "leco-gui-sort-c.scope",
+                    "leco-gui-sort-b.scope"], f"test rows by total: {order}")
+    g.screenshot("sort-total.png")
+    # exact byte counts in the byte and rate cells' tooltip
+    for r in rows:
+        if r["depth"] == 0 and r["title"] in units:
+            want = f"{r['rx-bytes']:,} bytes received, {r['tx-bytes']:,} bytes sent"
+            check(r["bytes-tooltip"].split("\n")[0] == want, f"tooltip of {r['title']}: {r['bytes-tooltip']!r}")
+    head, _ = app.dump()
+    on = {o[0]: o for o in head["on-screen"]}
+    x, y, _, _ = window_geometry(d, win)
+    tot = {c[0]: c[1:] for c in head["headers"]}["total"]
+    row = on["leco-gui-sort-a.scope"]
+    d.run(["xdotool", "mousemove", str(x + tot[0] + tot[2] // 2), str(y + row[1] + row[2] // 2)])
+    d.run(["xdotool", "mousemove", str(x + tot[0] + tot[2] // 2 + 2), str(y + row[1] + row[2] // 2)])
+    time.sleep(1.5)
+    g.screenshot("sort-total-tooltip.png")
+    got = (g.gsettings("get", SCHEMA, "sort-column"), g.gsettings("get", SCHEMA, "sort-descending"))
+    check(got == ("'total'", "true"), f"sort-column/sort-descending in GSettings: {got}")
+
+    quit_applet(g, app)
+    app2 = g.applet("applet2")
+    app2.wait_state(client_state=CONNECTED)
+    open_window(g, app2)
+    head, rows = app2.wait_dump(lambda hd, r: all(u in top_titles(r) for u in units), 15, "the rows again")
+    check(head["sort-column"] == "total" and head["sort-descending"], f"sort after a restart: {head['sort-column']} "
+          f"descending {head['sort-descending']}")
+    check(top_titles(rows, units) == order, f"order after a restart: {top_titles(rows, units)}")
+    g.screenshot("sort-restored.png")
+    app2.alive()
+    t.alive()
+
+
+def case_stable_selection(g):
+    """A row selected with a click, the pointer resting on another: a test
+    cgroup starts sending faster than the one on top, which would move it up
+    at the next update.  For 10 TrafficUpdated (the pointer moved a pixel
+    now and then, as a hand does) the rows keep their places, the selection
+    and the row under the pointer with them; the pointer leaves the list and
+    the order is applied, the selection still on its row.  The selected
+    row's sparkline is drawn (screenshot kept)."""
+    h, t, d, app = window_case(g)
+    a, b = h.netns()
+    units = transfers(g, a, b, [50000, 60000, 70000], "leco-gui-stab")
+    cga, cgb = units["leco-gui-stab-a.scope"][0], units["leco-gui-stab-b.scope"][0]
+    # a on top: a steady flow
+    fa = h.start(a, cga, "udp-storm", "--to", B4, "5800", "--rate", "100", "--size", "500", "--duration-ms", "40000",
+                 "--comm", "leco-gui-stab")
+    mon = t.monitor()
+    win = open_window(g, app)
+    app.wait_dump(lambda hd, r: all(u in top_titles(r) for u in units), 25, "the rows of the test cgroups")
+    x, y, w, hh = window_geometry(d, win)
+
+    def placed(hd, rows):
+        on = {o[0]: o for o in hd["on-screen"]}
+        return on if top_titles(rows)[:1] == ["leco-gui-stab-a.scope"] and all(u in on for u in units) else None
+    head, rows = app.wait_dump(placed, 15, "leco-gui-stab-a on top, every test row on screen")
+    on = placed(head, rows)
+    # select a (sending: its sparkline has a line to show) with a click on its name
+    sel = "leco-gui-stab-a.scope"
+    d.click(x + 120, y + on[sel][1] + on[sel][2] // 2)
+    app.wait_dump(lambda hd, r: hd["selected"] == sel, 10, f"{sel} selected")
+    # the pointer on the server's row
+    rest = "leco-gui-stab-srv.scope"
+    head, rows = app.dump()
+    on = {o[0]: o for o in head["on-screen"]}
+    px, py = x + 300, y + on[rest][1] + on[rest][2] // 2
+    d.run(["xdotool", "mousemove", str(px), str(py)])
+    head, rows = app.wait_dump(lambda hd, r: hd["pointer-row"] == rest, 10, f"the pointer on {rest}")
+    before = top_titles(rows)
+    pos = {o[0]: o[1] for o in head["on-screen"]}
+    log(f"order with the pointer in: {before}")
+
+    # b now sends faster than a: the order would change at the next update
+    fb = h.start(a, cgb, "udp-storm", "--to", B4, "5801", "--rate", "400", "--size", "1000", "--duration-ms", "40000",
+                 "--comm", "leco-gui-stab")
+    n0 = len(mon.signals("TrafficUpdated"))
+    seen = 0
+    pending = False
+    end = time.monotonic() + 30
+    while len(mon.signals("TrafficUpdated")) - n0 < 10:
+        check(time.monotonic() < end, "10 TrafficUpdated within 30 s")
+        seen += 1
+        d.run(["xdotool", "mousemove", str(px + seen % 2), str(py)])
+        head, rows = app.dump()
+        pending = pending or head["reorder-pending"]
+        now = top_titles(rows)
+        # (rows of other programs' cgroups may come and go: the hooks see the machine)
+        check([r for r in now if r in before] == [r for r in before if r in now],
+              f"the rows moved under the pointer: {before} -> {now}")
+        check(head["selected"] == sel, f"the selection moved: {head['selected']}")
+        check(head["pointer-row"] == rest, f"the row under the pointer changed: {head['pointer-row']}")
+        check({o[0]: o[1] for o in head["on-screen"]}.get(rest) == pos[rest],
+              f"{rest} moved on screen: {pos[rest]} -> {head['on-screen']}")
+        time.sleep(0.7)
+    b_rate = [r for r in rows if r["title"] == "leco-gui-stab-b.scope"][0]
+    a_rate = [r for r in rows if r["title"] == "leco-gui-stab-a.scope"][0]
+    log(f"after 10 updates: a {a_rate['rx-rate'] + a_rate['tx-rate']} B/s, b {b_rate['rx-rate'] + b_rate['tx-rate']} "
+        f"B/s; re-order pending {pending}")
+    check(pending, "no update would have re-ordered the rows (the test's traffic did not change the order)")
+    g.screenshot("stable-pointer-in.png")
+
+    # the pointer leaves the list: the new order, the selection kept
+    d.run(["xdotool", "mousemove", str(x + w // 2), str(y + 20)])
+    head, rows = app.wait_dump(lambda hd, r: top_titles(r).index("leco-gui-stab-b.scope") <
+                               top_titles(r).index("leco-gui-stab-a.scope"), 10, "b above a once the pointer left")
+    check(head["selected"] == sel, f"the selection after the re-order: {head['selected']}")
+    check([r["title"] for r in rows if r["selected"]] == [sel], "the selected row in the rows")
+    log(f"order after the pointer left: {top_titles(rows)}")
+    time.sleep(0.5)
+    head, rows = app.dump()
+    png = g.screenshot("stable-selected.png")
+    # what is drawn follows the model: the rows on screen, top down, in its order
+    drawn = [o[0] for o in sorted(head["on-screen"], key=lambda o: o[1])]
+    check(drawn == [t for t in top_titles(rows) if t in drawn], f"on screen {drawn}, model {top_titles(rows)}")
+    on = {o[0]: o for o in head["on-screen"]}
+    if sel in on:
+        # the selected row's sparkline: more than the selection's colour in its cell
+        act = {c[0]: c[1:] for c in head["headers"]}["activity"]
+        box = (x + act[0] + 2, y + on[sel][1] + 2, act[2] - 4, on[sel][2] - 4)
+        hist = pixels(png, box)
+        log(f"selected row's activity cell {box}: {sorted(hist.items(), key=lambda c: -c[1])[:4]}")
+        check(len(hist) > 1, f"the selected row's sparkline is not drawn: {hist}")
+    # scrolled down, closed and opened again: at the top, nothing selected
+    d.run(["xdotool", "mousemove", str(px), str(py), "click", "5", "click", "5", "click", "5"])
+    d.click(x + w - 22, y + 24)
+    app.wait_state(popover_visible=False, timeout=10)
+    win = open_window(g, app)
+    head, rows = app.wait_dump(lambda hd, r: hd["first-visible"] is not None, 10, "a row on screen")
+    check(head["selected"] is None, f"a row selected as the window opened again: {head['selected']}")
+    check(head["first-visible"] == top_titles(rows)[0],
+          f"opened again at {head['first-visible']!r}, not at the top ({top_titles(rows)[0]!r})")
+    fa.kill()
+    fb.kill()
+    app.alive()
+    t.alive()
+
+
+def type_search(g, app, win, text):
+    """A click in the header bar's search entry, its text selected and
+    replaced by typing (XTEST)."""
+    d = g.d
+    x, y, _, _ = window_geometry(d, win)
+    d.click(x + 170, y + 26)
+    run(["xdotool", "key", "ctrl+a", "BackSpace"], env=d.env, timeout=10)
+    if text:
+        run(["xdotool", "type", "--delay", "30", text], env=d.env, timeout=20)
+    app.wait_dump(lambda hd, r: hd["search-text"] == text, 10, f"{text!r} in the search entry")
+
+
+def case_search_empty(g):
+    """A test cgroup holds a TCP connection (its process named
+    leco-srchcli) to a server in another: typed into the search entry,
+    the process name finds the client's row (not in any name of it),
+    expanded to show that connection, so does the server's port; a nonsense string leaves an empty list that
+    says "No application matches “…”"; screenshots kept."""
+    h, t, d, app = window_case(g)
+    a, b = h.netns()
+    cgc, idc = unit_cgroup(h, "leco-gui-srch-cli.scope")
+    cgs, ids = unit_cgroup(h, "leco-gui-srch-srv.scope")
+    cgo, ido = unit_cgroup(h, "leco-gui-srch-other.scope")
+    h.start(a, cgo, "udp-send", "--to", B4, "5810", "--count", "3", "--comm", "leco-gui-other").wait(ok=(0, 1))
+    srv = h.start(b, cgs, "tcp-server", "--listen", B4, "0", "--bytes", "2000", "--timeout-ms", "40000",
+                  "--comm", "leco-gui-srchsrv")
+    port = int(kv(srv.readline())["port"])
+    cli = h.start(a, cgc, "tcp-client", "--connect", B4, str(port), "--bytes", "1000", "--timeout-ms", "40000",
+                  "--comm", "leco-srchcli")
+    units = ("leco-gui-srch-cli.scope", "leco-gui-srch-srv.scope", "leco-gui-srch-other.scope")
+    win = open_window(g, app)
+    app.wait_dump(lambda hd, r: all(u in top_titles(r) for u in units) and
+                  [x for x in r if x["title"] == units[0]][0]["connections"] > 0, 25,
+                  "the test rows, the client's with its open connection")
+
+    for what, text in (("process name", "leco-srchcli"), ("port", str(port))):
+        type_search(g, app, win, text)
+        head, rows = app.wait_dump(lambda hd, r: units[0] in top_titles(r) and units[2] not in top_titles(r), 15,
+                                   f"the client's row found by its {what} {text!r}")
+        log(f"search {text!r}: {top_titles(rows)}; empty state {head['empty-visible']}")
+        # found by a connection: the row is expanded to it
+        head, rows = app.wait_dump(lambda hd, r: any(x["depth"] == 1 and (text in x["title"] or text in x["subtitle"])
+                                                     for x in r), 10, f"the connection matching {text!r} in view")
+        check(not head["empty-visible"], f"the empty state with rows: {head['empty-text']!r}")
+        g.screenshot(f"search-{what.replace(' ', '-')}.png")
+    bogus = "zzqx-nothing-here"
+    type_search(g, app, win, bogus)
+    want = f"No application matches “{bogus}”"
+    head, rows = app.wait_dump(lambda hd, r: hd["shown-rows"] == 0 and hd["empty-visible"], 15, "an empty list")
+    check(head["empty-text"] == want, f"empty state {head['empty-text']!r}, not {want!r}")
+    check(not rows, f"rows shown for {bogus!r}: {top_titles(rows)}")
+    g.screenshot("search-empty.png")
+    type_search(g, app, win, "")
+    app.wait_dump(lambda hd, r: not hd["empty-visible"] and all(u in top_titles(r) for u in units), 10,
+                  "every row back once the search is cleared")
+    cli.kill()
+    srv.kill()
+    app.alive()
+    t.alive()
+
+
+def case_stale(g):
+    """A test cgroup sends steadily: its row shows a rate.  The daemon stops:
+    the window says "Data is stale: the LECO service is not running" and
+    every rate (rows and the totals line) is "–"; the daemon comes back and
+    the rates are live again, the line gone; screenshots kept."""
+    h, t, d, app = window_case(g)
+    a, b = h.netns()
+    unit = "leco-gui-stale.scope"
+    cg, cgid = unit_cgroup(h, unit)
+    f = h.start(a, cg, "udp-storm", "--to", B4, "5820", "--rate", "200", "--size", "500", "--duration-ms", "60000",
+                "--comm", "leco-gui-stale")
+
+    def live(hd, rows):
+        r = [x for x in rows if x["title"] == unit]
+        return r and r[0]["up-text"] != "–" and not hd["status-visible"] and not hd["stale"]
+    open_window(g, app)
+    head, rows = app.wait_dump(live, 25, f"{unit} with a live rate")
+    log(f"live: {[(x['down-text'], x['up-text']) for x in rows if x['title'] == unit]}, summary {head['summary']!r}")
+    dt.stop_pid(t.daemon.p)
+    want = "Data is stale: the LECO service is not running"
+    head, rows = app.wait_dump(lambda hd, r: hd["client-state"] == DISCONNECTED and hd["status-visible"], 15,
+                               "the stale line")
+    check(head["status-text"] == want, f"status line {head['status-text']!r}, not {want!r}")
+    check(head["summary"] == "↓ –  ↑ –", f"totals while stale: {head['summary']!r}")
+    bad = [(x["title"], x["down-text"], x["up-text"]) for x in rows if (x["down-text"], x["up-text"]) != ("–", "–")]
+    check(not bad, f"rates shown while the daemon is away: {bad[:5]}")
+    check(unit in top_titles(rows), "the rows went with the daemon")
+    g.screenshot("stale.png")
+    t.start_daemon("[Daemon]\nUpdateInterval=500ms\n")
+    head, rows = app.wait_dump(live, 25, "live rates again after the daemon came back")
+    check(head["client-state"] == CONNECTED, f"client state {head['client-state']}")
+    g.screenshot("stale-back.png")
+    f.kill()
     app.alive()
     t.alive()
 

@@ -42,6 +42,13 @@ SCHEMA_KEYS = {
     'notification-burst': ('uint32 5', 'range u 1 100'),
     'notification-window': ('uint32 60', 'range u 5 3600'),
     'show-sparklines': ('true', 'type b'),
+    'window-width': ('0', 'range i 0 32767'),
+    'window-height': ('0', 'range i 0 32767'),
+    'window-maximized': ('false', 'type b'),
+    'sort-column': ("'activity'", "enum 'application' 'down' 'up' 'total' 'connections' 'blocked' 'activity' "
+                    "'last-active'"),
+    'sort-descending': ('true', 'type b'),
+    'show-idle': ('false', 'type b'),
 }
 
 failures = []

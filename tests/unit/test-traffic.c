@@ -298,6 +298,52 @@ test_records_kept_until_idle (void)
   /* still held when the LecoTraffic goes: freed with it (no leak) */
 }
 
+/* The kernel's names for what is no program's said in words: the root
+ * cgroup, cgroup 0 (inbound with no local socket); a unit keeps its name. */
+static void
+test_names (void)
+{
+  g_autoptr (LecoTraffic) t = leco_traffic_new ();
+  GVariant *recs[] = {
+    record (1, "/", "", "", 0, 0, 0, 0, 0, 0),
+    record (0, "", "", "", 0, 0, 0, 0, 0, 3),
+    record (7, "/system.slice/cups.service", "cups.service", "", 0, 0, 0, 0, 0, 0),
+  };
+  g_autoptr (GVariant) l = list (recs, G_N_ELEMENTS (recs));
+
+  g_assert_cmpuint (leco_traffic_apply (t, l, 1000), ==, 3);
+  g_assert_cmpstr (leco_row_get_title (leco_traffic_lookup (t, 1)), ==, "System (root cgroup)");
+  g_assert_cmpstr (leco_row_get_subtitle (leco_traffic_lookup (t, 1)), ==, "");
+  g_assert_cmpstr (leco_row_get_title (leco_traffic_lookup (t, 0)), ==, "Inbound, no local program");
+  g_assert_cmpstr (leco_row_get_subtitle (leco_traffic_lookup (t, 0)), ==, "");
+  g_assert_cmpstr (leco_row_get_title (leco_traffic_lookup (t, 7)), ==, "cups.service");
+  g_assert_cmpstr (leco_row_get_cgroup_path (leco_traffic_lookup (t, 7)), ==, "/system.slice/cups.service");
+}
+
+/* Idle: no traffic and no open connections for longer than the limit,
+ * counted from the last activity or, never active, from the first update;
+ * a removed cgroup (no path) at once. */
+static void
+test_idle (void)
+{
+  g_autoptr (LecoTraffic) t = leco_traffic_new ();
+  const gint64 min = 60 * G_USEC_PER_SEC, limit = 10 * min;
+  GVariant *recs[] = {
+    record (1, "/a.scope", "a.scope", "", 5, 0, 5, 0, 0, 0),      /* active */
+    record (2, "/b.scope", "b.scope", "", 0, 0, 0, 0, 2, 0),      /* connections open */
+    record (3, "/c.scope", "c.scope", "", 0, 0, 9, 9, 0, 0),      /* quiet */
+    record (4, "", "", "", 0, 0, 0, 0, 0, 0),                     /* removed before named */
+  };
+  g_autoptr (GVariant) l = list (recs, G_N_ELEMENTS (recs));
+
+  leco_traffic_apply (t, l, min);
+  g_assert_false (leco_row_is_idle (leco_traffic_lookup (t, 3), min + limit - 1, limit));
+  g_assert_true (leco_row_is_idle (leco_traffic_lookup (t, 3), min + limit + 1, limit));
+  g_assert_false (leco_row_is_idle (leco_traffic_lookup (t, 1), min + 5 * min, limit));
+  g_assert_false (leco_row_is_idle (leco_traffic_lookup (t, 2), min + 60 * min, limit));
+  g_assert_true (leco_row_is_idle (leco_traffic_lookup (t, 4), min, limit));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -309,5 +355,7 @@ main (int argc, char **argv)
   g_test_add_func ("/traffic/removed", test_removed);
   g_test_add_func ("/traffic/malformed-list", test_malformed_list);
   g_test_add_func ("/traffic/records-kept-until-idle", test_records_kept_until_idle);
+  g_test_add_func ("/traffic/names", test_names);
+  g_test_add_func ("/traffic/idle", test_idle);
   return g_test_run ();
 }
