@@ -11,6 +11,7 @@
 
 #include <glib/gi18n.h>
 
+#include "leco-blocked-view.h"
 #include "leco-cell.h"
 #include "leco-format.h"
 #include "leco-popover.h"
@@ -28,6 +29,8 @@ struct _LecoPopover {
   GtkSortListModel *sorted;
   GtkSingleSelection *selection;
   GtkWidget *view;
+  GtkWidget *pages;             /* GtkStack: "traffic" | "blocked" */
+  GtkWidget *blocked;          /* LecoBlockedView, once set */
   GtkWidget *search;
   GtkWidget *status;
   GtkWidget *summary;
@@ -708,6 +711,9 @@ leco_popover_new (GtkApplication *app, LecoClient *client, GListModel *rows)
   g_signal_connect (self->search, "stop-search", G_CALLBACK (on_stop_search), self);
   self->summary = gtk_label_new (NULL);
   gtk_widget_add_css_class (self->summary, "dim-label");
+  self->pages = gtk_stack_new ();
+  gtk_box_append (GTK_BOX (top), gtk_stack_switcher_new ());
+  gtk_stack_switcher_set_stack (GTK_STACK_SWITCHER (gtk_widget_get_first_child (top)), GTK_STACK (self->pages));
   gtk_box_append (GTK_BOX (top), self->search);
   gtk_box_append (GTK_BOX (top), self->summary);
   self->status = gtk_label_new (NULL);
@@ -745,7 +751,8 @@ leco_popover_new (GtkApplication *app, LecoClient *client, GListModel *rows)
   gtk_box_append (GTK_BOX (box), self->banner);
   gtk_box_append (GTK_BOX (box), top);
   gtk_box_append (GTK_BOX (box), self->status);
-  gtk_box_append (GTK_BOX (box), scroll);
+  gtk_stack_add_titled (GTK_STACK (self->pages), scroll, "traffic", _("Traffic"));
+  gtk_box_append (GTK_BOX (box), self->pages);
   gtk_window_set_child (GTK_WINDOW (self), box);
 
   g_signal_connect (self, "notify::is-active", G_CALLBACK (on_active), self);
@@ -797,6 +804,25 @@ leco_popover_focus (LecoPopover *self, const char *app_or_unit)
     }
 }
 
+void
+leco_popover_set_blocked (LecoPopover *self, LecoBlockedList *list)
+{
+  g_return_if_fail (!self->blocked);
+  self->blocked = leco_blocked_view_new (list);
+  gtk_stack_add_titled (GTK_STACK (self->pages), self->blocked, "blocked", _("Blocked"));
+}
+
+void
+leco_popover_show_blocked (LecoPopover *self, const char *key)
+{
+  gtk_window_present (GTK_WINDOW (self));
+  if (!self->blocked)
+    return;
+  gtk_stack_set_visible_child (GTK_STACK (self->pages), self->blocked);
+  if (key && *key)
+    leco_blocked_view_select (LECO_BLOCKED_VIEW (self->blocked), key);
+}
+
 /* Test hook: members of the dump's first line (no braces) about the window
  * itself: the banner as shown (revealed, its line and tooltip, whether the
  * first sentence is cut), the window's width. */
@@ -817,6 +843,14 @@ leco_popover_dump_window (LecoPopover *self, GString *out)
                           gtk_revealer_get_child_revealed (GTK_REVEALER (self->banner)) ? "true" : "false",
                           text, tooltip, pango_layout_is_ellipsized (layout) ? "true" : "false",
                           gtk_widget_get_width (self->banner), gtk_widget_get_width (GTK_WIDGET (self)));
+  g_string_append_printf (out, ", \"page\": \"%s\"", gtk_stack_get_visible_child_name (GTK_STACK (self->pages)));
+  if (self->blocked)
+    {
+      g_autofree char *title = leco_blocked_view_title (LECO_BLOCKED_VIEW (self->blocked));
+
+      g_string_append_printf (out, ", \"blocked-title\": \"%s\", \"blocked\": ", title);
+      leco_blocked_view_dump (LECO_BLOCKED_VIEW (self->blocked), out);
+    }
 }
 
 /* Test hook: the rows as the view has them, one JSON object a line. */
