@@ -70,7 +70,16 @@ cell_setup (GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
   gtk_widget_set_hexpand (c->title, TRUE);
   gtk_widget_set_hexpand (texts, TRUE);
   gtk_box_append (GTK_BOX (texts), c->title);
-  if (col == COL_APP || col == COL_PROCESS || col == COL_BY)
+  if (col == COL_BY || col == COL_APP)
+    {
+      /* who and why matter most: up to two lines rather than cut (rows
+       * have three lines anyway, for the hint) */
+      gtk_label_set_single_line_mode (GTK_LABEL (c->title), FALSE);
+      gtk_label_set_wrap (GTK_LABEL (c->title), TRUE);
+      gtk_label_set_wrap_mode (GTK_LABEL (c->title), PANGO_WRAP_WORD_CHAR);
+      gtk_label_set_lines (GTK_LABEL (c->title), 2);
+    }
+  if (col == COL_APP || col == COL_PROCESS || col == COL_DEST || col == COL_BY)
     {
       c->sub = gtk_label_new (NULL);
       gtk_label_set_xalign (GTK_LABEL (c->sub), 0.0);
@@ -143,16 +152,27 @@ cell_bind (GtkSignalListItemFactory *f, GtkListItem *item, LecoBlockedView *self
               : g_strdup (leco_blocked_entry_get_title (e));
       break;
     case COL_PROCESS:
-      set2 (c, leco_blocked_entry_get_process (e), leco_blocked_entry_get_exe (e));
-      tip = *leco_blocked_entry_get_exe (e)
-              ? g_strdup_printf ("%s\n%s", leco_blocked_entry_get_process (e), leco_blocked_entry_get_exe (e))
-              : NULL;
+      if (leco_blocked_entry_get_pid (e))
+        text = *leco_blocked_entry_get_exe (e)
+                 ? g_strdup_printf (_("pid %u · %s"), leco_blocked_entry_get_pid (e), leco_blocked_entry_get_exe (e))
+                 : g_strdup_printf (_("pid %u"), leco_blocked_entry_get_pid (e));
+      set2 (c, leco_blocked_entry_get_comm (e), text);
+      tip = leco_blocked_entry_get_pid (e)
+              ? g_strdup_printf ("%s\n%s", leco_blocked_entry_get_process (e),
+                                 *leco_blocked_entry_get_exe (e) ? leco_blocked_entry_get_exe (e)
+                                                                 : _("executable not known"))
+              : g_strdup (_("No local process: dropped before any program received it"));
       break;
     case COL_USER:
       set2 (c, leco_blocked_entry_get_user (e), NULL);
       break;
     case COL_DEST:
-      set2 (c, leco_blocked_entry_get_destination (e), NULL);
+      {
+        const char *main_line, *note;
+
+        leco_blocked_entry_get_destination_lines (e, &main_line, &note);
+        set2 (c, main_line, note);
+      }
       tip = g_strdup (leco_blocked_entry_get_destination_tip (e));
       break;
     case COL_BY:
@@ -301,13 +321,14 @@ leco_blocked_view_new (LecoBlockedList *list)
   gtk_single_selection_set_can_unselect (self->selection, TRUE);
   self->view = gtk_column_view_new (GTK_SELECTION_MODEL (g_object_ref (self->selection)));
   gtk_column_view_set_show_row_separators (GTK_COLUMN_VIEW (self->view), TRUE);
-  add_column (self, _("Last seen"), COL_LAST, 90, FALSE);
-  add_column (self, _("Count"), COL_COUNT, 60, FALSE);
-  add_column (self, _("Application"), COL_APP, 190, TRUE);
-  add_column (self, _("Process"), COL_PROCESS, 130, FALSE);
-  add_column (self, _("User"), COL_USER, 70, FALSE);
-  add_column (self, _("Destination"), COL_DEST, 230, FALSE);
-  add_column (self, _("Blocked by"), COL_BY, 300, TRUE);
+  /* all in the window's 780 px: texts are ellipsized with tooltips in full */
+  add_column (self, _("Last seen"), COL_LAST, 80, FALSE);
+  add_column (self, _("Count"), COL_COUNT, 54, FALSE);
+  add_column (self, _("Application"), COL_APP, 150, TRUE);
+  add_column (self, _("Process"), COL_PROCESS, 90, FALSE);
+  add_column (self, _("User"), COL_USER, 64, FALSE);
+  add_column (self, _("Destination"), COL_DEST, 148, FALSE);
+  add_column (self, _("Blocked by"), COL_BY, 170, TRUE);
   gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scroll), self->view);
 
   gtk_widget_add_css_class (empty, "dim-label");

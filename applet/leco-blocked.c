@@ -37,8 +37,8 @@ leco_blocked_hint (const char *reason, const char *direction, const char *unit)
   if (g_strcmp0 (reason, "firewall") == 0)
     return g_strdup (g_strcmp0 (direction, "in") == 0 ? _("nft list ruleset (input chain)") : _("nft list ruleset"));
   if (g_strcmp0 (reason, "cgroup-bpf") == 0)
-    return g_strdup_printf ("systemctl show %s -p IPAddressDeny -p IPAddressAllow",
-                            unit && *unit ? unit : "UNIT");
+    return unit && *unit ? g_strdup_printf ("systemctl show %s -p IPAddressDeny -p IPAddressAllow", unit)
+                         : g_strdup (_("bpftool cgroup tree (not in a systemd unit)"));
   if (g_strcmp0 (reason, "security") == 0)
     return g_strdup (_("LSM logs (journalctl -k: AppArmor/SELinux denials)"));
   if (g_strcmp0 (reason, "connect-denied") == 0)
@@ -109,7 +109,8 @@ struct _LecoBlockedEntry {
   gint64 started, last_seen;
   guint32 pid;
   GIcon *icon;
-  char *title, *subtitle, *process, *exe, *user, *destination, *destination_tip, *hint, *kernel_reason;
+  char *title, *subtitle, *process, *comm, *exe, *user, *destination, *destination_tip, *hint, *kernel_reason;
+  char *dest_main, *dest_note; /* the destination's two lines */
   const char *blocked_by;
   GSequenceIter *iter;         /* in the list */
 };
@@ -126,6 +127,9 @@ leco_blocked_entry_finalize (GObject *object)
   g_free (self->title);
   g_free (self->subtitle);
   g_free (self->process);
+  g_free (self->comm);
+  g_free (self->dest_main);
+  g_free (self->dest_note);
   g_free (self->exe);
   g_free (self->user);
   g_free (self->destination);
@@ -164,6 +168,7 @@ entry_process (LecoBlockedEntry *self, GVariant *d, gboolean inbound)
     return;
   self->pid = pid;
   set_str (&self->process, pid ? g_strdup_printf ("%s (%u)", lookup_s (d, "comm"), pid) : g_strdup ("–"));
+  set_str (&self->comm, g_strdup (pid ? lookup_s (d, "comm") : "–"));
   set_str (&self->exe, g_strdup (pid ? lookup_s (d, "exe") : ""));
   set_str (&self->user, g_strdup (pid || !inbound ? lookup_s (d, "user") : "–"));
 }
@@ -224,11 +229,19 @@ entry_fill (LecoBlockedEntry *self, GVariant *d)
   g_set_object (&self->icon, icon);
 
   remote = host_port (raddr, rport);
+  self->dest_main = g_strdup_printf ("%s %s", inbound ? "←" : "→", remote);
   if (inbound)
-    self->destination = lport ? g_strdup_printf (_("← %s %s (inbound, port %u)"), remote, proto, lport)
-                              : g_strdup_printf (_("← %s %s (inbound)"), remote, proto);
+    {
+      self->dest_note = lport ? g_strdup_printf (_("%s, inbound to port %u"), proto, lport)
+                              : g_strdup_printf (_("%s, inbound"), proto);
+      self->destination = lport ? g_strdup_printf (_("%s %s (inbound, port %u)"), self->dest_main, proto, lport)
+                                : g_strdup_printf (_("%s %s (inbound)"), self->dest_main, proto);
+    }
   else
-    self->destination = g_strdup_printf ("→ %s %s", remote, proto);
+    {
+      self->dest_note = g_strdup (proto);
+      self->destination = g_strdup_printf ("%s %s", self->dest_main, proto);
+    }
   if (!local)
     local = host_port (laddr, lport);
   self->destination_tip = inbound ? g_strdup_printf (_("From %s to %s on this machine (%s, %s)"), remote, local,
@@ -289,6 +302,15 @@ GIcon *leco_blocked_entry_get_icon (LecoBlockedEntry *self) { return self->icon;
 const char *leco_blocked_entry_get_title (LecoBlockedEntry *self) { return self->title; }
 const char *leco_blocked_entry_get_subtitle (LecoBlockedEntry *self) { return self->subtitle; }
 const char *leco_blocked_entry_get_process (LecoBlockedEntry *self) { return self->process; }
+const char *leco_blocked_entry_get_comm (LecoBlockedEntry *self) { return self->comm; }
+guint32 leco_blocked_entry_get_pid (LecoBlockedEntry *self) { return self->pid; }
+
+void
+leco_blocked_entry_get_destination_lines (LecoBlockedEntry *self, const char **main_line, const char **note)
+{
+  *main_line = self->dest_main;
+  *note = self->dest_note ? self->dest_note : "";
+}
 const char *leco_blocked_entry_get_exe (LecoBlockedEntry *self) { return self->exe; }
 const char *leco_blocked_entry_get_user (LecoBlockedEntry *self) { return self->user; }
 const char *leco_blocked_entry_get_destination (LecoBlockedEntry *self) { return self->destination; }

@@ -32,9 +32,13 @@ GIcon *leco_blocked_entry_get_icon (LecoBlockedEntry *self);
 const char *leco_blocked_entry_get_title (LecoBlockedEntry *self);       /* app, unit, or "Inbound, no local program" */
 const char *leco_blocked_entry_get_subtitle (LecoBlockedEntry *self);    /* unit / cgroup */
 const char *leco_blocked_entry_get_process (LecoBlockedEntry *self);     /* "comm (pid)" or "–" */
+const char *leco_blocked_entry_get_comm (LecoBlockedEntry *self);        /* "–" without a process */
+guint32 leco_blocked_entry_get_pid (LecoBlockedEntry *self);
 const char *leco_blocked_entry_get_exe (LecoBlockedEntry *self);         /* "" when unknown */
 const char *leco_blocked_entry_get_user (LecoBlockedEntry *self);
 const char *leco_blocked_entry_get_destination (LecoBlockedEntry *self); /* "→ 198.18.0.2:5600 tcp" */
+/* the destination as two lines: "← 198.18.0.1:40000", "tcp, inbound to port 5700" */
+void leco_blocked_entry_get_destination_lines (LecoBlockedEntry *self, const char **main_line, const char **note);
 const char *leco_blocked_entry_get_destination_tip (LecoBlockedEntry *self);
 const char *leco_blocked_entry_get_blocked_by (LecoBlockedEntry *self);  /* the reason in words */
 const char *leco_blocked_entry_get_kernel_reason (LecoBlockedEntry *self);

@@ -180,12 +180,16 @@ test_words (void)
   g_autoptr (GVariant) all = NULL, bad = NULL;
   GVariant *recs[2];
   LecoBlockedEntry *e;
+  const char *line1, *line2;
 
   e = leco_blocked_list_add (l, vi);
   g_assert_cmpstr (leco_blocked_entry_get_title (e), ==, "Inbound, no local program");
   g_assert_cmpstr (leco_blocked_entry_get_process (e), ==, "–");
   g_assert_cmpstr (leco_blocked_entry_get_user (e), ==, "–");
   g_assert_cmpstr (leco_blocked_entry_get_destination (e), ==, "← 198.18.0.1:40000 tcp (inbound, port 5700)");
+  leco_blocked_entry_get_destination_lines (e, &line1, &line2);
+  g_assert_cmpstr (line1, ==, "← 198.18.0.1:40000");
+  g_assert_cmpstr (line2, ==, "tcp, inbound to port 5700");
   g_assert_cmpstr (leco_blocked_entry_get_hint (e), ==, "nft list ruleset (input chain)");
   e = leco_blocked_list_add (l, vc);
   g_assert_cmpstr (leco_blocked_entry_get_title (e), ==, "user.slice/x.scope");
@@ -198,9 +202,15 @@ test_words (void)
   e = leco_blocked_list_add (l, vn);
   g_assert_cmpstr (leco_blocked_entry_get_blocked_by (e), ==,
                    "connect() refused (EPERM/EACCES: cgroup hook or LSM)");
+  g_assert_cmpstr (leco_blocked_entry_get_title (e), ==, "nc");   /* no unit, no cgroup path: its comm */
   g_assert_cmpstr (leco_blocked_entry_get_hint (e), ==,
                    "check cgroup connect programs (bpftool cgroup tree) and LSM logs (journalctl -k)");
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (l)), ==, 4);
+  {
+    g_autofree char *h = leco_blocked_hint ("cgroup-bpf", "out", "");
+
+    g_assert_cmpstr (h, ==, "bpftool cgroup tree (not in a systemd unit)");
+  }
 
   /* the daemon's history after a reconnect replaces ours, in its order */
   recs[0] = vn;
