@@ -388,7 +388,8 @@ leco_blocked_view_dump (LecoBlockedView *self, GString *out)
   guint n = g_list_model_get_n_items (m);
   guint selected = gtk_single_selection_get_selected (self->selection);
 
-  g_string_append_c (out, '[');
+  g_string_append_printf (out, "\"blocked-shows\": \"%s\", \"blocked\": [",
+                          gtk_stack_get_visible_child_name (GTK_STACK (self->pages)));
   for (guint i = 0; i < n; i++)
     {
       g_autoptr (LecoBlockedEntry) e = g_list_model_get_item (m, i);

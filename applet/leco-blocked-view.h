@@ -18,7 +18,8 @@ GtkWidget *leco_blocked_view_new (LecoBlockedList *list);
 char *leco_blocked_view_title (LecoBlockedView *self);
 /* selects the entry of key and scrolls to it; FALSE when there is none */
 gboolean leco_blocked_view_select (LecoBlockedView *self, const char *key);
-/* Test hook: a JSON array of the entries as shown */
+/* Test hook: JSON members "blocked-shows" ("empty" or "list") and "blocked"
+ * (an array of the entries as shown) */
 void leco_blocked_view_dump (LecoBlockedView *self, GString *out);
 
 G_END_DECLS

@@ -846,9 +846,10 @@ leco_popover_dump_window (LecoPopover *self, GString *out)
   g_string_append_printf (out, ", \"page\": \"%s\"", gtk_stack_get_visible_child_name (GTK_STACK (self->pages)));
   if (self->blocked)
     {
-      g_autofree char *title = leco_blocked_view_title (LECO_BLOCKED_VIEW (self->blocked));
+      /* the switcher's, as shown */
+      const char *title = gtk_stack_page_get_title (gtk_stack_get_page (GTK_STACK (self->pages), self->blocked));
 
-      g_string_append_printf (out, ", \"blocked-title\": \"%s\", \"blocked\": ", title);
+      g_string_append_printf (out, ", \"blocked-title\": \"%s\", ", title);
       leco_blocked_view_dump (LECO_BLOCKED_VIEW (self->blocked), out);
     }
 }

@@ -1167,6 +1167,7 @@ def case_blocked_view(g):
     check(len(got) == len(entries), f"two entries with one key: {[e['key'] for e in entries]}")
     check(head["blocked-title"] == f"Blocked ({len(entries)})", f"page title {head['blocked-title']!r} for "
           f"{len(entries)} entries")
+    check(head["blocked-shows"] == "list", f"the page shows {head['blocked-shows']!r} with {len(entries)} entries")
     last = [e["last-seen"] for e in entries]
     check(last == sorted(last, reverse=True), f"not newest first: {last}")
     want = {
