@@ -21,6 +21,8 @@ struct _LecoBlockedView {
   GtkWidget *pages;            /* "empty" | "list" */
   GtkWidget *view;
   GHashTable *times;           /* bound list items of the Last seen column */
+  LecoBlockedEntry *selected;  /* kept across the list's changes */
+  guint changing;              /* inside the list's items-changed */
   guint clock;
 };
 
@@ -54,6 +56,9 @@ show_time (GtkListItem *item)
   rel = leco_format_relative (leco_blocked_entry_get_last_seen (e), g_get_real_time ());
   gtk_label_set_text (GTK_LABEL (c->title), rel);
 }
+
+static gboolean on_query_tooltip (GtkWidget *widget, int x, int y, gboolean keyboard, GtkTooltip *tooltip,
+                                  GtkListItem *item);
 
 static void
 cell_setup (GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
@@ -99,6 +104,12 @@ cell_setup (GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
     }
   gtk_box_append (GTK_BOX (box), texts);
   gtk_widget_set_valign (texts, GTK_ALIGN_CENTER);
+  if (col != COL_USER)
+    {
+      g_object_set_data (G_OBJECT (box), "leco-column", data);
+      gtk_widget_set_has_tooltip (box, TRUE);
+      g_signal_connect (box, "query-tooltip", G_CALLBACK (on_query_tooltip), item);
+    }
   g_object_set_qdata_full (G_OBJECT (item), cell_quark, c, g_free);
   gtk_list_item_set_child (item, box);
 }
@@ -114,17 +125,12 @@ set2 (Cell *c, const char *title, const char *sub)
     }
 }
 
-static void
-cell_bind (GtkSignalListItemFactory *f, GtkListItem *item, LecoBlockedView *self)
+/* Tooltips made when asked for: gtk_widget_set_tooltip_text() at each bind
+ * has GTK 4.8 query the tooltip under the pointer again, which cost more
+ * than all the rest of a bind. */
+static char *
+cell_tooltip (Column col, LecoBlockedEntry *e)
 {
-  Column col = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (f), "leco-column"));
-  Cell *c = g_object_get_qdata (G_OBJECT (item), cell_quark);
-  LecoBlockedEntry *e = gtk_list_item_get_item (item);
-  GtkWidget *box = gtk_list_item_get_child (item);
-  g_autofree char *tip = NULL, *text = NULL;
-
-  if (!e)
-    return;
   switch (col)
     {
     case COL_LAST:
@@ -132,24 +138,72 @@ cell_bind (GtkSignalListItemFactory *f, GtkListItem *item, LecoBlockedView *self
         g_autofree char *last = exact_time (leco_blocked_entry_get_last_seen (e));
         g_autofree char *first = exact_time (leco_blocked_entry_get_started (e));
 
-        show_time (item);
-        g_hash_table_add (self->times, item);
-        tip = g_strdup_printf (_("Last seen %s\nFirst seen %s"), last, first);
-        break;
+        return g_strdup_printf (_("Last seen %s\nFirst seen %s"), last, first);
       }
+    case COL_COUNT:
+      return g_strdup_printf (g_dngettext (NULL, "%" G_GUINT64_FORMAT " attempt",
+                                           "%" G_GUINT64_FORMAT " attempts", leco_blocked_entry_get_count (e)),
+                              leco_blocked_entry_get_count (e));
+    case COL_APP:
+      return *leco_blocked_entry_get_subtitle (e)
+               ? g_strdup_printf ("%s\n%s", leco_blocked_entry_get_title (e), leco_blocked_entry_get_subtitle (e))
+               : g_strdup (leco_blocked_entry_get_title (e));
+    case COL_PROCESS:
+      return leco_blocked_entry_get_pid (e)
+               ? g_strdup_printf ("%s\n%s", leco_blocked_entry_get_process (e),
+                                  *leco_blocked_entry_get_exe (e) ? leco_blocked_entry_get_exe (e)
+                                                                  : _("executable not known"))
+               : g_strdup (_("No local process: dropped before any program received it"));
+    case COL_USER:
+      return NULL;
+    case COL_DEST:
+      return g_strdup (leco_blocked_entry_get_destination_tip (e));
+    case COL_BY:
+      return g_strdup_printf (_("%s\nKernel reason: %s\nWhere to look: %s"), leco_blocked_entry_get_blocked_by (e),
+                              *leco_blocked_entry_get_kernel_reason (e) ? leco_blocked_entry_get_kernel_reason (e)
+                                                                        : "?",
+                              *leco_blocked_entry_get_hint (e) ? leco_blocked_entry_get_hint (e) : "–");
+    }
+  return NULL;
+}
+
+static gboolean
+on_query_tooltip (GtkWidget *widget, int x, int y, gboolean keyboard, GtkTooltip *tooltip, GtkListItem *item)
+{
+  LecoBlockedEntry *e = gtk_list_item_get_item (item);
+  g_autofree char *text = e ? cell_tooltip (GPOINTER_TO_INT (g_object_get_data (G_OBJECT (widget), "leco-column")),
+                                            e)
+                            : NULL;
+
+  if (!text)
+    return FALSE;
+  gtk_tooltip_set_text (tooltip, text);
+  return TRUE;
+}
+
+static void
+cell_bind (GtkSignalListItemFactory *f, GtkListItem *item, LecoBlockedView *self)
+{
+  Column col = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (f), "leco-column"));
+  Cell *c = g_object_get_qdata (G_OBJECT (item), cell_quark);
+  LecoBlockedEntry *e = gtk_list_item_get_item (item);
+  g_autofree char *text = NULL;
+
+  if (!e)
+    return;
+  switch (col)
+    {
+    case COL_LAST:
+      show_time (item);
+      g_hash_table_add (self->times, item);
+      break;
     case COL_COUNT:
       text = g_strdup_printf ("%" G_GUINT64_FORMAT, leco_blocked_entry_get_count (e));
       set2 (c, text, NULL);
-      tip = g_strdup_printf (g_dngettext (NULL, "%" G_GUINT64_FORMAT " attempt", "%" G_GUINT64_FORMAT " attempts",
-                                          leco_blocked_entry_get_count (e)),
-                             leco_blocked_entry_get_count (e));
       break;
     case COL_APP:
       gtk_image_set_from_gicon (GTK_IMAGE (c->icon), leco_blocked_entry_get_icon (e));
       set2 (c, leco_blocked_entry_get_title (e), leco_blocked_entry_get_subtitle (e));
-      tip = *leco_blocked_entry_get_subtitle (e)
-              ? g_strdup_printf ("%s\n%s", leco_blocked_entry_get_title (e), leco_blocked_entry_get_subtitle (e))
-              : g_strdup (leco_blocked_entry_get_title (e));
       break;
     case COL_PROCESS:
       if (leco_blocked_entry_get_pid (e))
@@ -157,11 +211,6 @@ cell_bind (GtkSignalListItemFactory *f, GtkListItem *item, LecoBlockedView *self
                  ? g_strdup_printf (_("pid %u · %s"), leco_blocked_entry_get_pid (e), leco_blocked_entry_get_exe (e))
                  : g_strdup_printf (_("pid %u"), leco_blocked_entry_get_pid (e));
       set2 (c, leco_blocked_entry_get_comm (e), text);
-      tip = leco_blocked_entry_get_pid (e)
-              ? g_strdup_printf ("%s\n%s", leco_blocked_entry_get_process (e),
-                                 *leco_blocked_entry_get_exe (e) ? leco_blocked_entry_get_exe (e)
-                                                                 : _("executable not known"))
-              : g_strdup (_("No local process: dropped before any program received it"));
       break;
     case COL_USER:
       set2 (c, leco_blocked_entry_get_user (e), NULL);
@@ -173,17 +222,11 @@ cell_bind (GtkSignalListItemFactory *f, GtkListItem *item, LecoBlockedView *self
         leco_blocked_entry_get_destination_lines (e, &main_line, &note);
         set2 (c, main_line, note);
       }
-      tip = g_strdup (leco_blocked_entry_get_destination_tip (e));
       break;
     case COL_BY:
       set2 (c, leco_blocked_entry_get_blocked_by (e), leco_blocked_entry_get_hint (e));
-      tip = g_strdup_printf (_("%s\nKernel reason: %s\nWhere to look: %s"), leco_blocked_entry_get_blocked_by (e),
-                             *leco_blocked_entry_get_kernel_reason (e) ? leco_blocked_entry_get_kernel_reason (e)
-                                                                       : "?",
-                             *leco_blocked_entry_get_hint (e) ? leco_blocked_entry_get_hint (e) : "–");
       break;
     }
-  gtk_widget_set_tooltip_text (box, tip);
 }
 
 static void
@@ -244,6 +287,34 @@ on_items_changed (GListModel *list, guint pos, guint removed, guint added, LecoB
     }
 }
 
+/* The list moves a repeated entry to the top as two changes: the selection
+ * model drops its selection when the entry goes out; it comes back when the
+ * entry is in again. */
+static void
+before_change (GListModel *list, guint pos, guint removed, guint added, LecoBlockedView *self)
+{
+  self->changing++;
+}
+
+static void
+after_change (GListModel *list, guint pos, guint removed, guint added, LecoBlockedView *self)
+{
+  guint at;
+
+  self->changing--;
+  if (self->selected && gtk_single_selection_get_selected_item (self->selection) != (gpointer) self->selected &&
+      leco_blocked_list_lookup (self->list, leco_blocked_entry_get_key (self->selected), &at))
+    gtk_single_selection_set_selected (self->selection, at);
+}
+
+static void
+on_selected (GtkSingleSelection *selection, GParamSpec *pspec, LecoBlockedView *self)
+{
+  if (self->changing)
+    return;
+  g_set_object (&self->selected, gtk_single_selection_get_selected_item (selection));
+}
+
 static void
 on_root (GtkWidget *widget, GParamSpec *pspec, LecoBlockedView *self)
 {
@@ -279,8 +350,11 @@ leco_blocked_view_dispose (GObject *object)
   g_clear_pointer (&self->pages, gtk_widget_unparent);
   if (self->list)
     g_signal_handlers_disconnect_by_data (self->list, self);
+  if (self->selection)
+    g_signal_handlers_disconnect_by_data (self->selection, self);
   g_clear_object (&self->selection);
   g_clear_object (&self->list);
+  g_clear_object (&self->selected);
   G_OBJECT_CLASS (leco_blocked_view_parent_class)->dispose (object);
 }
 
@@ -316,7 +390,11 @@ leco_blocked_view_new (LecoBlockedList *list)
   GtkWidget *empty = gtk_label_new (_("Nothing was blocked since LECO started"));
 
   self->list = g_object_ref (list);
+  /* around the selection model's own handler */
+  g_signal_connect (list, "items-changed", G_CALLBACK (before_change), self);
   self->selection = gtk_single_selection_new (G_LIST_MODEL (g_object_ref (list)));
+  g_signal_connect (list, "items-changed", G_CALLBACK (after_change), self);
+  g_signal_connect (self->selection, "notify::selected", G_CALLBACK (on_selected), self);
   gtk_single_selection_set_autoselect (self->selection, FALSE);
   gtk_single_selection_set_can_unselect (self->selection, TRUE);
   self->view = gtk_column_view_new (GTK_SELECTION_MODEL (g_object_ref (self->selection)));

@@ -457,12 +457,22 @@ leco_blocked_list_add (LecoBlockedList *self, GVariant *record)
 
       g_free (key);
       entry_merge (e, record);
-      if (pos > 0)
-        g_sequence_move (e->iter, g_sequence_get_begin_iter (self->seq));
-      /* one change over the rows it moved across: a selection model keeps
-       * its selected item when it is among those removed and added again,
-       * and the view re-uses the widgets of items it gets back */
-      g_list_model_items_changed (G_LIST_MODEL (self), 0, pos + 1, pos + 1);
+      if (pos == 0)
+        {
+          g_list_model_items_changed (G_LIST_MODEL (self), 0, 1, 1);
+          return e;
+        }
+      /* out of its place and in at the top: two changes of one row each
+       * (one change over all the rows it passed would have a view with
+       * 1,000 rows walk them all: half a second).  A view that keeps its
+       * selection across the two sees the entry detached in between
+       * (leco_blocked_list_lookup() gives NULL then). */
+      g_object_ref (e);
+      g_sequence_remove (e->iter);
+      e->iter = NULL;
+      g_list_model_items_changed (G_LIST_MODEL (self), pos, 1, 0);
+      e->iter = g_sequence_prepend (self->seq, e);   /* the sequence's reference */
+      g_list_model_items_changed (G_LIST_MODEL (self), 0, 0, 1);
       return e;
     }
   make_room (self);
@@ -478,6 +488,8 @@ leco_blocked_list_lookup (LecoBlockedList *self, const char *key, guint *positio
 {
   LecoBlockedEntry *e = key ? g_hash_table_lookup (self->by_key, key) : NULL;
 
+  if (e && !e->iter)
+    return NULL;   /* being moved to the top */
   if (e && position)
     *position = g_sequence_iter_get_position (e->iter);
   return e;

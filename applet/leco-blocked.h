@@ -57,8 +57,9 @@ LecoBlockedList *leco_blocked_list_new (guint max);
 /* ListBlocked's aa{sv} (newest first): the daemon's history replaces ours */
 void leco_blocked_list_reset (LecoBlockedList *self, GVariant *records);
 /* One ConnectionBlocked: merged into its entry (count, last seen, process)
- * in O(1) plus moving it to the front, or a new entry; the oldest beyond max
- * dropped.  Returns the entry (owned by the list), NULL for a bad record. */
+ * in O(1) plus moving it to the front (items-changed: one row out of its
+ * place, then one in at 0; one row changed when it was first already), or
+ * a new entry; the oldest beyond max dropped.  Returns the entry (owned by the list), NULL for a bad record. */
 LecoBlockedEntry *leco_blocked_list_add (LecoBlockedList *self, GVariant *record);
 /* the entry of a key and its position, or NULL */
 LecoBlockedEntry *leco_blocked_list_lookup (LecoBlockedList *self, const char *key, guint *position);

@@ -128,16 +128,26 @@ test_merge (void)
   ch.calls = 0;
   e = leco_blocked_list_add (l, v3);
   g_assert_true (e == e1);
-  g_assert_cmpuint (ch.calls, ==, 1);
+  /* out of position 1, in at 0: two changes of one row */
+  g_assert_cmpuint (ch.calls, ==, 2);
   g_assert_cmpuint (ch.pos, ==, 0);
-  g_assert_cmpuint (ch.removed, ==, 2);
-  g_assert_cmpuint (ch.added, ==, 2);
+  g_assert_cmpuint (ch.removed, ==, 0);
+  g_assert_cmpuint (ch.added, ==, 1);
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (l)), ==, 2);
   g_assert_true (nth (l, 0) == e1);
   g_assert_cmpuint (leco_blocked_entry_get_count (e1), ==, 5);
   g_assert_cmpint (leco_blocked_entry_get_started (e1), ==, 1000);
   g_assert_cmpint (leco_blocked_entry_get_last_seen (e1), ==, 3000);
   g_assert_cmpstr (leco_blocked_entry_get_process (e1), ==, "curl (100)");
+  /* again: already first, one row changed in place */
+  ch.calls = 0;
+  g_assert_true (leco_blocked_list_add (l, v3) == e1);
+  g_assert_cmpuint (ch.calls, ==, 1);
+  g_assert_cmpuint (ch.pos, ==, 0);
+  g_assert_cmpuint (ch.removed, ==, 1);
+  g_assert_cmpuint (ch.added, ==, 1);
+  g_assert_true (leco_blocked_list_lookup (l, k1, &pos) == e1);
+  g_assert_cmpuint (pos, ==, 0);
   g_signal_handlers_disconnect_by_data (l, &ch);
 }
 
