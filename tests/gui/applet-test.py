@@ -1091,7 +1091,8 @@ def case_blocked_view(g):
     titled "Inbound, no local program" with no process; counts follow the
     daemon's (ListBlocked) live, a repeat moving its entry to the front; the
     page title counts the entries; show-blocked(key) selects exactly that
-    entry.  Screenshots kept."""
+    entry, and the selection stays on it while other entries and it move
+    to the top.  Screenshots kept."""
     h, t = g.h, g.t
     a, b = h.netns()
     app_id = f"org.leco.GuiBlocked.{RUN}"
@@ -1226,6 +1227,26 @@ def case_blocked_view(g):
                                 [keys[name]], 10, f"the {name} entry selected")
         check(head["page"] == "blocked" and head["popover-visible"], f"not on the Blocked page: {head['page']}")
         g.screenshot(f"blocked-view-selected-{name}.png")
+    # the selection stays on its entry while others move to the top, and
+    # when the selected entry itself does
+    show_blocked(app, keys["nft"])
+    app.wait_dump(lambda h, r: [e["key"] for e in h.get("blocked", []) if e["selected"]] == [keys["nft"]], 10,
+                  "the nft entry selected")
+    c = h.start(a, cgc, "connect-only", "--connect", B4, str(P_CONN), "--comm", "leco-blk-conn")
+    c.wait(ok=(0, 1))
+    want_conn = wait(lambda: daemon_counts()[keys["conn"]] > 1 and daemon_counts()[keys["conn"]], 10,
+                     "the daemon's count of the second denied connect")
+    app.wait_dump(lambda h, r: any(e["key"] == keys["conn"] and e["count"] == want_conn
+                                   for e in h.get("blocked", [])), 10, "the denied connect's repeat")
+    g.blocked_udp(a, cgn, P_NFT, "leco-blk-app")
+    want_nft = daemon_counts()[keys["nft"]]
+
+    def kept(head, rows):
+        mine = [e for e in head.get("blocked", []) if e["key"] in keys.values()]
+        by = {e["key"]: e for e in mine}
+        return (by.get(keys["nft"], {}).get("count") == want_nft and mine[0]["key"] == keys["nft"] and
+                [e["key"] for e in head["blocked"] if e["selected"]] == [keys["nft"]])
+    app.wait_dump(kept, 15, "the nft entry moved to the top by its repeat and still selected")
     # an unknown key: the page, no new selection, no criticals
     show_blocked(app, "no|such|key")
     head, _ = app.dump()
