@@ -29,7 +29,7 @@ struct _LecoPopover {
   GtkSortListModel *sorted;
   GtkSingleSelection *selection;
   GtkWidget *view;
-  GtkWidget *pages;             /* GtkStack: "traffic" | "blocked" */
+  GtkWidget *pages;            /* GtkStack: "traffic" | "blocked" */
   GtkWidget *blocked;          /* LecoBlockedView, once set */
   GtkWidget *search;
   GtkWidget *status;
