@@ -11,6 +11,7 @@
 #include <glib/gi18n.h>
 
 #include "leco-applet.h"
+#include "leco-blocked.h"
 #include "leco-client.h"
 #include "leco-format.h"
 #include "leco-notifier.h"
@@ -26,6 +27,7 @@ struct _LecoApplet {
   GSettings *settings;
   LecoTraffic *traffic;       /* per-cgroup rows, the popover's model */
   LecoPopover *popover;
+  LecoBlockedList *blocked;   /* the Blocked page's entries, kept while it is closed */
   guint64 rx_rate, tx_rate;
   guint64 blocked_unseen;
   gboolean started;
@@ -71,6 +73,7 @@ on_reset (LecoClient *client, GVariant *traffic, GVariant *blocked, LecoApplet *
    * has would only be stale, the rest update in place */
   g_debug ("state read: %zu cgroups, %zu blocked", g_variant_n_children (traffic), g_variant_n_children (blocked));
   leco_traffic_reset (self->traffic, traffic, g_get_real_time ());
+  leco_blocked_list_reset (self->blocked, blocked);
   traffic_changed (self);
 }
 
@@ -90,6 +93,7 @@ popover_shown (LecoApplet *self)
 static void
 on_blocked (LecoClient *client, GVariant *attempt, LecoApplet *self)
 {
+  leco_blocked_list_add (self->blocked, attempt);
   leco_notifier_blocked (self->notifier, attempt);
   if (popover_shown (self))
     return;
@@ -123,6 +127,7 @@ show_popover (LecoApplet *self, const char *focus)
       self->popover = leco_popover_new (GTK_APPLICATION (self), self->client,
                                         leco_traffic_get_rows (self->traffic));
       g_object_add_weak_pointer (G_OBJECT (self->popover), (gpointer *) &self->popover);
+      leco_popover_set_blocked (self->popover, self->blocked);
       on_state (self->client, self);
       leco_popover_refresh (self->popover, self->rx_rate, self->tx_rate);
     }
@@ -176,6 +181,16 @@ act_show (GSimpleAction *a, GVariant *p, gpointer self)
   show_popover (self, NULL);
 }
 
+/* the Blocked page, at the entry of a key (leco_blocked_key_from_record) when not "" */
+static void
+act_show_blocked (GSimpleAction *a, GVariant *p, gpointer user_data)
+{
+  LecoApplet *self = user_data;
+
+  show_popover (self, NULL);
+  leco_popover_show_blocked (self->popover, g_variant_get_string (p, NULL));
+}
+
 static void
 act_quit (GSimpleAction *a, GVariant *p, gpointer self)
 {
@@ -222,6 +237,7 @@ leco_applet_startup (GApplication *app)
   GActionEntry entries[] = {
     { "show", act_show, NULL, NULL, NULL, { 0 } },
     { "quit", act_quit, NULL, NULL, NULL, { 0 } },
+    { "show-blocked", act_show_blocked, "s", NULL, NULL, { 0 } },
   };
 
   G_APPLICATION_CLASS (leco_applet_parent_class)->startup (app);
@@ -238,6 +254,7 @@ leco_applet_startup (GApplication *app)
 
   self->settings = g_settings_new ("org.leco.Overseer.Applet");
   self->traffic = leco_traffic_new ();
+  self->blocked = leco_blocked_list_new (LECO_BLOCKED_MAX);
   self->tray = leco_tray_new (g_application_get_dbus_connection (app), icons, &error);
   if (!self->tray)
     g_error ("cannot export the tray item: %s", error->message);
@@ -287,6 +304,7 @@ leco_applet_shutdown (GApplication *app)
   if (self->popover)
     gtk_window_destroy (GTK_WINDOW (self->popover));
   g_clear_pointer (&self->traffic, leco_traffic_free);
+  g_clear_object (&self->blocked);
   g_clear_object (&self->settings);
   G_APPLICATION_CLASS (leco_applet_parent_class)->shutdown (app);
 }

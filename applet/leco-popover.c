@@ -13,6 +13,7 @@
 
 #include <glib/gi18n.h>
 
+#include "leco-blocked-view.h"
 #include "leco-cell.h"
 #include "leco-format.h"
 #include "leco-popover.h"
@@ -49,6 +50,8 @@ struct _LecoPopover {
   GtkWidget *scroll;
   GtkWidget *empty;
   GtkWidget *idle_toggle;
+  GtkWidget *pages;            /* GtkStack: "traffic" | "blocked" */
+  GtkWidget *blocked;          /* LecoBlockedView, once set */
   GtkWidget *search;
   GtkWidget *status;
   GtkWidget *summary;
@@ -1255,6 +1258,13 @@ leco_popover_new (GtkApplication *app, LecoClient *client, GListModel *rows)
   gtk_widget_add_css_class (self->summary, "dim-label");
   gtk_widget_set_hexpand (self->summary, TRUE);
   gtk_label_set_xalign (GTK_LABEL (self->summary), 1.0);
+  self->pages = gtk_stack_new ();
+  {
+    GtkWidget *switcher = gtk_stack_switcher_new ();
+
+    gtk_stack_switcher_set_stack (GTK_STACK_SWITCHER (switcher), GTK_STACK (self->pages));
+    gtk_box_append (GTK_BOX (top), switcher);
+  }
   gtk_box_append (GTK_BOX (top), self->summary);
   self->status = gtk_label_new (NULL);
   gtk_label_set_wrap (GTK_LABEL (self->status), TRUE);
@@ -1316,7 +1326,8 @@ leco_popover_new (GtkApplication *app, LecoClient *client, GListModel *rows)
   gtk_box_append (GTK_BOX (box), self->banner);
   gtk_box_append (GTK_BOX (box), top);
   gtk_box_append (GTK_BOX (box), self->status);
-  gtk_box_append (GTK_BOX (box), self->list_area);
+  gtk_stack_add_titled (GTK_STACK (self->pages), self->list_area, "traffic", _("Traffic"));
+  gtk_box_append (GTK_BOX (box), self->pages);
   gtk_window_set_child (GTK_WINDOW (self), box);
 
   /* the size left last time, else one that shows every column at this font */
@@ -1543,6 +1554,25 @@ dump_geometry (LecoPopover *self, GString *out)
   g_string_append (out, "]");
 }
 
+void
+leco_popover_set_blocked (LecoPopover *self, LecoBlockedList *list)
+{
+  g_return_if_fail (!self->blocked);
+  self->blocked = leco_blocked_view_new (list);
+  gtk_stack_add_titled (GTK_STACK (self->pages), self->blocked, "blocked", _("Blocked"));
+}
+
+void
+leco_popover_show_blocked (LecoPopover *self, const char *key)
+{
+  gtk_window_present (GTK_WINDOW (self));
+  if (!self->blocked)
+    return;
+  gtk_stack_set_visible_child (GTK_STACK (self->pages), self->blocked);
+  if (key && *key)
+    leco_blocked_view_select (LECO_BLOCKED_VIEW (self->blocked), key);
+}
+
 /* Test hook: members of the dump's first line (no braces) about the window
  * itself: the banner as shown (revealed, its line and tooltip, whether the
  * first sentence is cut), the window's width. */
@@ -1616,6 +1646,15 @@ leco_popover_dump_window (LecoPopover *self, GString *out)
                             (int) br.size.height);
   }
   dump_geometry (self, out);
+  g_string_append_printf (out, ", \"page\": \"%s\"", gtk_stack_get_visible_child_name (GTK_STACK (self->pages)));
+  if (self->blocked)
+    {
+      /* the switcher's, as shown */
+      const char *title = gtk_stack_page_get_title (gtk_stack_get_page (GTK_STACK (self->pages), self->blocked));
+
+      g_string_append_printf (out, ", \"blocked-title\": \"%s\", ", title);
+      leco_blocked_view_dump (LECO_BLOCKED_VIEW (self->blocked), out);
+    }
 }
 
 /* Test hook: the rows as the view has them, one JSON object a line. */

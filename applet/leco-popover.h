@@ -3,6 +3,7 @@
 
 #include <gtk/gtk.h>
 
+#include "leco-blocked.h"
 #include "leco-client.h"
 
 G_BEGIN_DECLS
@@ -21,6 +22,12 @@ void leco_popover_set_status (LecoPopover *self, const char *message);
 void leco_popover_add_header_widget (LecoPopover *self, GtkWidget *w);
 /* select (and expand) the row of an app id or unit */
 void leco_popover_focus (LecoPopover *self, const char *app_or_unit);
+/* The Blocked page over the applet's list of blocked entries (once). */
+void leco_popover_set_blocked (LecoPopover *self, LecoBlockedList *list);
+/* Presents the window on its Blocked page and, when key (a
+ * leco_blocked_key_from_record() key) is non-NULL and listed, selects and
+ * scrolls to its entry. */
+void leco_popover_show_blocked (LecoPopover *self, const char *key);
 void leco_popover_dump_window (LecoPopover *self, GString *out);
 void leco_popover_dump (LecoPopover *self, GString *out);
 

@@ -21,6 +21,12 @@
  *            record (leco_traffic_reset to nothing, leco_traffic_apply),
  *            the same refresh;
  *
+ * and then, with the window on its Blocked page over 1,000 entries:
+ *
+ *   blocked: one ConnectionBlocked repeating the oldest entry (the worst
+ *            case: merged by key, moved from the last row to the first),
+ *            what the applet does with it (leco_blocked_list_add);
+ *
  * each up to the frame clock's "after-paint" of the next frame: the change
  * is made outside a frame (from a timeout), so that frame lays out and
  * paints all it queued.  The bench lets go of its records where GDBus
@@ -35,17 +41,19 @@
  * Prints one line: rows= iterations= update_median_ms= update_p95_ms=
  * update_apply_median_ms= rebuild_median_ms= rebuild_p95_ms=
  * rebuild_apply_median_ms= steady_median_ms= steady_p95_ms=
- * steady_apply_median_ms=
+ * steady_apply_median_ms= blocked_median_ms= blocked_p95_ms=
+ * blocked_apply_median_ms=
  */
 #include <stdlib.h>
 
 #include <gtk/gtk.h>
 
+#include "leco-blocked.h"
 #include "leco-client.h"
 #include "leco-popover.h"
 #include "leco-traffic.h"
 
-typedef enum { KIND_UPDATE, KIND_REBUILD, KIND_STEADY, N_KINDS } Kind;
+typedef enum { KIND_UPDATE, KIND_REBUILD, KIND_STEADY, N_KINDS, KIND_BLOCKED = N_KINDS, N_ALL } Kind;
 
 typedef struct {
   GtkApplication *app;
@@ -60,8 +68,44 @@ typedef struct {
   gboolean waiting;
   gint64 t0, t_applied;
   guint64 *rate;              /* per row, as last sent */
-  GArray *total[N_KINDS], *apply[N_KINDS];
+  GArray *total[N_ALL], *apply[N_ALL];
+  LecoBlockedList *blocked;   /* the Blocked page's, LECO_BLOCKED_MAX entries */
+  guint blocked_seq;
 } Bench;
+
+/* a ConnectionBlocked of entry i (its count-th) */
+static GVariant *
+blocked_record (guint i, guint32 count)
+{
+  GVariantBuilder d;
+  char unit[32];
+
+  g_snprintf (unit, sizeof unit, "bench-%04u.service", i % 100);
+  g_variant_builder_init (&d, G_VARIANT_TYPE_VARDICT);
+  g_variant_builder_add (&d, "{sv}", "id", g_variant_new_uint64 (i + 1));
+  g_variant_builder_add (&d, "{sv}", "protocol", g_variant_new_string ("tcp"));
+  g_variant_builder_add (&d, "{sv}", "family", g_variant_new_string ("ipv4"));
+  g_variant_builder_add (&d, "{sv}", "direction", g_variant_new_string ("out"));
+  g_variant_builder_add (&d, "{sv}", "local-address", g_variant_new_string ("192.0.2.1"));
+  g_variant_builder_add (&d, "{sv}", "local-port", g_variant_new_uint16 (40000));
+  g_variant_builder_add (&d, "{sv}", "remote-address", g_variant_new_string ("198.51.100.7"));
+  g_variant_builder_add (&d, "{sv}", "remote-port", g_variant_new_uint16 (1000 + i));
+  g_variant_builder_add (&d, "{sv}", "pid", g_variant_new_uint32 (4000 + i));
+  g_variant_builder_add (&d, "{sv}", "comm", g_variant_new_string ("bench"));
+  g_variant_builder_add (&d, "{sv}", "exe", g_variant_new_string ("/usr/bin/bench"));
+  g_variant_builder_add (&d, "{sv}", "uid", g_variant_new_uint32 (0));
+  g_variant_builder_add (&d, "{sv}", "user", g_variant_new_string ("root"));
+  g_variant_builder_add (&d, "{sv}", "cgroup-id", g_variant_new_uint64 (1000 + i % 100));
+  g_variant_builder_add (&d, "{sv}", "cgroup", g_variant_new_string (unit));
+  g_variant_builder_add (&d, "{sv}", "unit", g_variant_new_string (unit));
+  g_variant_builder_add (&d, "{sv}", "app-id", g_variant_new_string (""));
+  g_variant_builder_add (&d, "{sv}", "reason", g_variant_new_string ("firewall"));
+  g_variant_builder_add (&d, "{sv}", "kernel-reason", g_variant_new_string ("NETFILTER_DROP"));
+  g_variant_builder_add (&d, "{sv}", "count", g_variant_new_uint32 (count));
+  g_variant_builder_add (&d, "{sv}", "started", g_variant_new_int64 (g_get_real_time ()));
+  g_variant_builder_add (&d, "{sv}", "last-seen", g_variant_new_int64 (g_get_real_time ()));
+  return g_variant_ref_sink (g_variant_builder_end (&d));
+}
 
 static GVariant *
 make_update (Bench *b)
@@ -170,9 +214,32 @@ next_iteration (gpointer data)
   Bench *b = data;
   g_autoptr (GVariant) records = NULL;
 
-  if (b->iter >= b->warmup + N_KINDS * b->iterations)
+  if (b->iter == b->warmup + N_KINDS * b->iterations)
     {
-      g_application_quit (G_APPLICATION (b->app));
+      /* the Blocked page from now on; a moment to settle */
+      leco_popover_show_blocked (b->pop, NULL);
+      b->iter++;
+      g_timeout_add (300, next_iteration, b);
+      return G_SOURCE_REMOVE;
+    }
+  if (b->iter > b->warmup + N_KINDS * b->iterations)
+    {
+      g_autoptr (GVariant) attempt = NULL;
+
+      if (b->iter > b->warmup + (N_KINDS + 1) * b->iterations)
+        {
+          g_application_quit (G_APPLICATION (b->app));
+          return G_SOURCE_REMOVE;
+        }
+      b->kind = KIND_BLOCKED;
+      /* entry i was added i-th, so the oldest is the next in turn */
+      attempt = blocked_record (b->blocked_seq % LECO_BLOCKED_MAX, 2 + b->blocked_seq / LECO_BLOCKED_MAX);
+      b->blocked_seq++;
+      b->waiting = TRUE;
+      b->t0 = g_get_monotonic_time ();
+      leco_blocked_list_add (b->blocked, attempt);
+      b->t_applied = g_get_monotonic_time ();
+      gdk_frame_clock_request_phase (b->clock, GDK_FRAME_CLOCK_PHASE_PAINT);
       return G_SOURCE_REMOVE;
     }
   b->kind = b->iter % N_KINDS;
@@ -218,6 +285,15 @@ activate (GApplication *app, Bench *b)
   b->client = leco_client_new ("unix:path=/nonexistent/leco-bench"); /* stays disconnected */
   b->traffic = leco_traffic_new ();
   b->pop = leco_popover_new (b->app, b->client, leco_traffic_get_rows (b->traffic));
+  /* the applet's Blocked page, full */
+  b->blocked = leco_blocked_list_new (LECO_BLOCKED_MAX);
+  for (guint i = 0; i < LECO_BLOCKED_MAX; i++)
+    {
+      g_autoptr (GVariant) attempt = blocked_record (i, 1);
+
+      leco_blocked_list_add (b->blocked, attempt);
+    }
+  leco_popover_set_blocked (b->pop, b->blocked);
   first = make_update (b);
   apply_update (b, first);
   g_signal_connect (b->pop, "map", G_CALLBACK (on_map), b);
@@ -260,7 +336,7 @@ main (int argc, char **argv)
         }
     }
   b.rate = g_new0 (guint64, b.n_rows);
-  for (int k = 0; k < N_KINDS; k++)
+  for (int k = 0; k < N_ALL; k++)
     {
       b.total[k] = g_array_new (FALSE, FALSE, sizeof (double));
       b.apply[k] = g_array_new (FALSE, FALSE, sizeof (double));
@@ -271,10 +347,12 @@ main (int argc, char **argv)
   if (rc == 0)
     g_print ("rows=%u iterations=%u update_median_ms=%.2f update_p95_ms=%.2f update_apply_median_ms=%.2f "
              "rebuild_median_ms=%.2f rebuild_p95_ms=%.2f rebuild_apply_median_ms=%.2f "
-             "steady_median_ms=%.2f steady_p95_ms=%.2f steady_apply_median_ms=%.2f\n",
+             "steady_median_ms=%.2f steady_p95_ms=%.2f steady_apply_median_ms=%.2f "
+             "blocked_median_ms=%.2f blocked_p95_ms=%.2f blocked_apply_median_ms=%.2f\n",
              b.n_rows, b.total[KIND_UPDATE]->len, pct (b.total[KIND_UPDATE], 50), pct (b.total[KIND_UPDATE], 95),
              pct (b.apply[KIND_UPDATE], 50), pct (b.total[KIND_REBUILD], 50), pct (b.total[KIND_REBUILD], 95),
              pct (b.apply[KIND_REBUILD], 50), pct (b.total[KIND_STEADY], 50), pct (b.total[KIND_STEADY], 95),
-             pct (b.apply[KIND_STEADY], 50));
+             pct (b.apply[KIND_STEADY], 50), pct (b.total[KIND_BLOCKED], 50), pct (b.total[KIND_BLOCKED], 95),
+             pct (b.apply[KIND_BLOCKED], 50));
   return rc;
 }

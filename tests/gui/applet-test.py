@@ -23,7 +23,7 @@ Each case brings up:
   traffic window, its banner) and is how the cases read the applet's state.
 
 Cases (each function's docstring says what it asserts): tray, notify,
-notify_budget, popover, mute, denied, banner, banner_without.  Screenshots and the applet's log are
+notify_budget, popover, mute, denied, banner, banner_without, blocked_view.  Screenshots and the applet's log are
 kept in $LECO_GUI_ARTIFACTS (build/tests/gui/artifacts).  Everything started
 is ended by PID; pins, cgroups, namespaces, nft tables and temp dirs removed.
 
@@ -1057,6 +1057,203 @@ def case_denied(g):
     check(app.p.returncode == 0, f"the denied applet exited with {app.p.returncode}:\n{app.log()[-2000:]}")
     t.alive()
 
+
+
+# --------------------------------------------------------- blocked view --
+
+def blocked_key(r):
+    """leco_blocked_key_from_record() (applet/leco-blocked.h) of a record."""
+    port = r["local-port"] if r["direction"] == "in" else r["remote-port"]
+    return "|".join(str(x) for x in (r["cgroup-id"], r["direction"], r["protocol"], r["family"],
+                                     r["remote-address"], port, r["reason"], r["kernel-reason"]))
+
+
+def show_blocked(app, key=""):
+    """The applet's show-blocked action: leco_popover_show_blocked(key)."""
+    try:
+        app.d.gdbus_call(APP_ID, APP_PATH, "org.gtk.Actions.Activate", "show-blocked",
+                         f"[<'{key}'>]", "{}")
+    except subprocess.CalledProcessError as e:
+        raise Fail(f"show-blocked action failed: {e.stderr}")
+
+
+def case_blocked_view(g):
+    """Real blocks of four kinds: an nftables drop of UDP sends of a test app
+    (a .desktop file names it; blocked before the applet starts, so read by
+    ListBlocked, then again live), TCP SYNs dropped by a cgroup eBPF egress
+    deny (leco-test-deny egress; the process named with its exe), a connect() denied by a cgroup connect program (leco-test-deny
+    connect) and an inbound TCP SYN dropped by an input chain in the peer
+    namespace (no local process).  The show-blocked action (what
+    leco_popover_show_blocked does) opens the traffic window on its Blocked
+    page: one entry per key (leco_blocked_key_from_record computed here from
+    the daemon's records) with the app's display name and unit, the
+    process, destination, the reason and hint in words, the inbound drop
+    titled "Inbound, no local program" with no process; counts follow the
+    daemon's (ListBlocked) live, a repeat moving its entry to the front; the
+    page title counts the entries; show-blocked(key) selects exactly that
+    entry, and the selection stays on it while other entries and it move
+    to the top.  Screenshots kept."""
+    h, t = g.h, g.t
+    a, b = h.netns()
+    app_id = f"org.leco.GuiBlocked.{RUN}"
+    app_name = f"LECO Blocked Test {RUN}"
+    nft_unit = f"app-gnome-{app_id}-4243.scope"
+    deny_unit, conn_unit, probe_unit = (f"leco-gui-blk-{x}-{RUN}.scope" for x in ("deny", "conn", "probe"))
+    cgn, idn = unit_cgroup(h, nft_unit)
+    cgd, idd = unit_cgroup(h, deny_unit)
+    cgc, idc = unit_cgroup(h, conn_unit)
+    cgp, idp = unit_cgroup(h, probe_unit)
+    P_NFT, P_DENY, P_CONN, P_IN = 5810, 5811, 5812, 5813
+    h.nft(a, f"chain output {{ type filter hook output priority 0; ip daddr {B4} udp dport {P_NFT} drop; }}")
+    h.nft(b, f"chain input {{ type filter hook input priority 0; tcp dport {P_IN} drop; }}")
+    load_hooks(h)
+    for cg, mode in ((cgd, "egress"), (cgc, "connect")):
+        fx = ct.Proc([ct.DENY, cg, mode])
+        h.procs.append(fx)
+        check(fx.readline() == "attached", f"deny fixture ({mode}) did not attach")
+    t.start_bus()
+    t.start_daemon("[Daemon]\nCoalesceWindow=500ms\nUpdateInterval=500ms\n")
+
+    def signalled(what, pred):
+        # the daemon's record (ListBlocked: cheaper to poll than a monitor of
+        # the whole machine's signals is to parse)
+        return wait(lambda: next((r for r in t.call("ListBlocked", 0) if pred(r)), None), 15,
+                    f"the daemon's record of {what}", step=0.3)
+
+    # blocked before the applet runs: it learns of it from ListBlocked
+    g.blocked_udp(a, cgn, P_NFT, "leco-blk-app")
+    nft = signalled("the nftables drop", lambda r: r["cgroup-id"] == idn and r["remote-port"] == P_NFT)
+
+    d = g.start_desktop()
+    apps_dir = os.path.join(d.env["XDG_DATA_HOME"], "applications")
+    os.makedirs(apps_dir, exist_ok=True)
+    with open(os.path.join(apps_dir, app_id + ".desktop"), "w") as f:
+        f.write(f"[Desktop Entry]\nType=Application\nName={app_name}\nExec=true\nIcon=network-workgroup\n")
+    app = g.applet()
+    app.wait_state(registered=True, client_state=CONNECTED)
+
+    # live ones
+    # a TCP connect whose SYNs the egress program drops, as the daemon's
+    # user: the process waits, so the daemon can read its exe
+    r = h.start(a, cgd, "connect-only", "--connect", B4, str(P_DENY), "--nonblock-wait-ms", "1500",
+                "--comm", "leco-blk-deny", uid=dt.NOBODY, gid=dt.NOGROUP)
+    deny = signalled("the cgroup egress deny", lambda r: r["cgroup-id"] == idd and r["remote-port"] == P_DENY)
+    res = r.wait(ok=(0, 1))
+    check(res.get("errno") in ("EINPROGRESS", "ETIMEDOUT"), f"the connect into the egress deny: {res}")
+    c = h.start(a, cgc, "connect-only", "--connect", B4, str(P_CONN), "--comm", "leco-blk-conn")
+    cres = c.wait(ok=(0, 1))
+    check(cres.get("errno") == "EPERM", f"the denied connect: {cres}")
+    conn = signalled("the denied connect", lambda r: r["cgroup-id"] == idc and r["remote-port"] == P_CONN)
+    p = h.start(a, cgp, "connect-only", "--connect", B4, str(P_IN), "--nonblock-wait-ms", "300",
+                "--comm", "leco-blk-probe")
+    p.wait(ok=(0, 1))
+    inb = signalled("the inbound drop", lambda r: r["direction"] == "in" and r["local-port"] == P_IN and
+                    r["remote-address"] == A4)
+    check(inb["pid"] == 0, f"the inbound drop has a process: {inb}")
+    for rec, reason in ((nft, "firewall"), (deny, "cgroup-bpf"), (conn, "connect-denied"), (inb, "firewall")):
+        check(rec["reason"] == reason, f"reason {rec['reason']!r}, expected {reason!r}: {rec}")
+    keys = {n: blocked_key(r) for n, r in (("nft", nft), ("deny", deny), ("conn", conn), ("in", inb))}
+
+    show_blocked(app)
+    wins = wait(lambda: d.find_windows("^" + WINDOW_TITLE + "$"), 25, f"a window titled {WINDOW_TITLE!r}")
+
+    def listed(head, rows):
+        if not head.get("popover-visible") or head.get("page") != "blocked":
+            return False
+        got = {e["key"]: e for e in head.get("blocked", [])}
+        return all(k in got for k in keys.values())
+    head, _ = app.wait_dump(listed, 20, "the Blocked page with the four blocked keys")
+    entries = head["blocked"]
+    got = {e["key"]: e for e in entries}
+    check(len(got) == len(entries), f"two entries with one key: {[e['key'] for e in entries]}")
+    check(head["blocked-title"] == f"Blocked ({len(entries)})", f"page title {head['blocked-title']!r} for "
+          f"{len(entries)} entries")
+    check(head["blocked-shows"] == "list", f"the page shows {head['blocked-shows']!r} with {len(entries)} entries")
+    last = [e["last-seen"] for e in entries]
+    check(last == sorted(last, reverse=True), f"not newest first: {last}")
+    want = {
+        "nft": dict(title=app_name, subtitle=nft_unit, process=f"leco-blk-app ({nft['pid']})", user="root",
+                    destination=f"→ {B4}:{P_NFT} udp", **{"blocked-by": "Firewall rule (nftables/iptables)",
+                                                          "hint": "nft list ruleset",
+                                                          "kernel-reason": "NETFILTER_DROP"}),
+        "deny": dict(title=deny_unit, subtitle=deny_unit, process=f"leco-blk-deny ({deny['pid']})", user="nobody",
+                     exe=os.path.realpath(ct.TRAFFIC),
+                     destination=f"→ {B4}:{P_DENY} tcp",
+                     **{"blocked-by": "systemd IPAddressDeny= or a cgroup eBPF filter",
+                        "hint": f"systemctl show {deny_unit} -p IPAddressDeny -p IPAddressAllow",
+                        "kernel-reason": "BPF_CGROUP_EGRESS"}),
+        "conn": dict(title=conn_unit, subtitle=conn_unit, process=f"leco-blk-conn ({conn['pid']})",
+                     destination=f"→ {B4}:{P_CONN} tcp",
+                     **{"blocked-by": "connect() refused (EPERM/EACCES: cgroup hook or LSM)",
+                        "hint": "check cgroup connect programs (bpftool cgroup tree) and LSM logs (journalctl -k)",
+                        "kernel-reason": conn["kernel-reason"]}),
+        "in": dict(title="Inbound, no local program", process="–", user="–",
+                   destination=f"← {A4}:{inb['remote-port']} tcp (inbound, port {P_IN})",
+                   **{"blocked-by": "Firewall rule (nftables/iptables)", "hint": "nft list ruleset (input chain)",
+                      "kernel-reason": "NETFILTER_DROP"}),
+    }
+    problems = []
+    for name, fields in want.items():
+        e = got[keys[name]]
+        for k, v in fields.items():
+            if e[k] != v:
+                problems.append(f"{name}: {k} {e[k]!r}, expected {v!r}")
+        log(f"{name}: {e['title']} | {e['subtitle']} | {e['process']} | {e['user']} | {e['destination']} | "
+            f"{e['blocked-by']} | {e['hint']} | x{e['count']} | {e['last-seen-text']}")
+    check(not problems, "Blocked page entries:\n  " + "\n  ".join(problems))
+    check("cgroup 0" not in got[keys["in"]]["title"] and got[keys["in"]]["subtitle"] != "/", f"{got[keys['in']]}")
+
+    # counts are the daemon's, live: the nft entry again, moved to the front
+    def daemon_counts():
+        return {blocked_key(r): r["count"] for r in t.call("ListBlocked", 0)}
+    g.blocked_udp(a, cgn, P_NFT, "leco-blk-app", count=3)
+
+    def counted(head, rows):
+        dc = daemon_counts()
+        mine = {e["key"]: e for e in head.get("blocked", []) if e["key"] in keys.values()}
+        return (len(mine) == 4 and all(mine[k]["count"] == dc.get(k) for k in keys.values()) and
+                mine[keys["nft"]]["count"] > nft["count"])
+    head, _ = app.wait_dump(counted, 20, "the counts of the daemon's ListBlocked, the nft entry's grown")
+    order = [e["key"] for e in head["blocked"] if e["key"] in keys.values()]
+    check(order[0] == keys["nft"], f"the repeated nft entry is not the newest of ours: {order}")
+    log("counts: " + ", ".join(f"{n}={e['count']}" for n, e in
+                              ((n, {x['key']: x for x in head['blocked']}[k]) for n, k in keys.items())))
+    g.screenshot("blocked-view.png")
+
+    # leco_popover_show_blocked(key) selects exactly that entry
+    for name in ("deny", "in"):
+        show_blocked(app, keys[name])
+        head, _ = app.wait_dump(lambda h, r: [e["key"] for e in h.get("blocked", []) if e["selected"]] ==
+                                [keys[name]], 10, f"the {name} entry selected")
+        check(head["page"] == "blocked" and head["popover-visible"], f"not on the Blocked page: {head['page']}")
+        g.screenshot(f"blocked-view-selected-{name}.png")
+    # the selection stays on its entry while others move to the top, and
+    # when the selected entry itself does
+    show_blocked(app, keys["nft"])
+    app.wait_dump(lambda h, r: [e["key"] for e in h.get("blocked", []) if e["selected"]] == [keys["nft"]], 10,
+                  "the nft entry selected")
+    c = h.start(a, cgc, "connect-only", "--connect", B4, str(P_CONN), "--comm", "leco-blk-conn")
+    c.wait(ok=(0, 1))
+    want_conn = wait(lambda: daemon_counts()[keys["conn"]] > 1 and daemon_counts()[keys["conn"]], 10,
+                     "the daemon's count of the second denied connect")
+    app.wait_dump(lambda h, r: any(e["key"] == keys["conn"] and e["count"] == want_conn
+                                   for e in h.get("blocked", [])), 10, "the denied connect's repeat")
+    g.blocked_udp(a, cgn, P_NFT, "leco-blk-app")
+    want_nft = daemon_counts()[keys["nft"]]
+
+    def kept(head, rows):
+        mine = [e for e in head.get("blocked", []) if e["key"] in keys.values()]
+        by = {e["key"]: e for e in mine}
+        return (by.get(keys["nft"], {}).get("count") == want_nft and mine[0]["key"] == keys["nft"] and
+                [e["key"] for e in head["blocked"] if e["selected"]] == [keys["nft"]])
+    app.wait_dump(kept, 15, "the nft entry moved to the top by its repeat and still selected")
+    # an unknown key: the page, no new selection, no criticals
+    show_blocked(app, "no|such|key")
+    head, _ = app.dump()
+    check(head["page"] == "blocked", f"page {head['page']} after an unknown key")
+    check(len(wins) == 1 and d.find_windows("^" + WINDOW_TITLE + "$") == wins, "the window changed")
+    app.alive()
+    t.alive()
 
 # ------------------------------------------------- what the kernel limits --
 
