@@ -15,7 +15,14 @@ void leco_notifier_blocked (LecoNotifier *self, GVariant *attempt);
 void leco_notifier_pause (LecoNotifier *self, gboolean pause);
 gboolean leco_notifier_is_paused (LecoNotifier *self);
 guint64 leco_notifier_get_calls (LecoNotifier *self);
+/* the app id or unit of the notification of this key, NULL when none */
+const char *leco_notifier_get_app (LecoNotifier *self, const char *key);
+/* the key of a ConnectionBlocked record: the daemon's coalescing key
+ * merge: leco_blocked_key_from_record (applet/leco-blocked.h) replaces it */
+char *notifier_key_from_record (GVariant *record);
 
-/* Signal "show" (const char *app_or_unit): the user asked to see it. */
+/* Signal "show-blocked" (const char *key or NULL): the user asked to see the
+ * blocked attempt of that key (a notification's "Show"), or all of them
+ * (the summary's "Show blocked"). */
 
 G_END_DECLS
