@@ -846,3 +846,13 @@ leco_popover_dump (LecoPopover *self, GString *out)
                               gtk_tree_list_row_get_expanded (trow) ? "true" : "false");
     }
 }
+
+/* ---- header hook (issue 12: the muted-apps button) ---------------------- */
+
+/* Appends a widget to the window's top row (after the search entry and the
+ * totals line). */
+void
+leco_popover_add_header_widget (LecoPopover *self, GtkWidget *widget)
+{
+  gtk_box_append (GTK_BOX (gtk_widget_get_parent (self->search)), widget);
+}

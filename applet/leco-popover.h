@@ -19,5 +19,7 @@ void leco_popover_set_status (LecoPopover *self, const char *message);
 void leco_popover_focus (LecoPopover *self, const char *app_or_unit);
 void leco_popover_dump_window (LecoPopover *self, GString *out);
 void leco_popover_dump (LecoPopover *self, GString *out);
+/* a widget at the end of the window's top row */
+void leco_popover_add_header_widget (LecoPopover *self, GtkWidget *widget);
 
 G_END_DECLS
