@@ -111,6 +111,12 @@ leco_muted_button_new (GSettings *settings)
   gtk_box_append (GTK_BOX (box), m->list);
   gtk_widget_set_size_request (box, 260, -1);
   gtk_popover_set_child (GTK_POPOVER (popover), box);
+  /* Not autohide: an autohide popover grabs the keyboard, the traffic
+   * window turns inactive and hides itself (it closes when the user looks
+   * elsewhere), taking the popover with it.  This one closes with a second
+   * click on the button, or when the window hides. */
+  gtk_popover_set_autohide (GTK_POPOVER (popover), FALSE);
+  g_signal_connect_swapped (button, "unmap", G_CALLBACK (gtk_popover_popdown), popover);
   gtk_menu_button_set_popover (GTK_MENU_BUTTON (button), popover);
   gtk_menu_button_set_icon_name (GTK_MENU_BUTTON (button), "notifications-disabled-symbolic");
   gtk_widget_set_tooltip_text (button, _("Muted applications"));

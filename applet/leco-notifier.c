@@ -56,6 +56,7 @@ struct _LecoNotifier {
   guint64 suppressed;         /* blocked attempts past the budget, for the summary */
   guint64 suppressed_shown;   /* what the summary on screen says */
   guint flush;
+  guint summary_timer;        /* one-shot: collects a burst into one summary update */
   gboolean actions;
   guint64 notify_calls;
 };
@@ -172,7 +173,20 @@ on_summary_action (NotifyNotification *n, char *action, gpointer user_data)
 /* The summary: its first appearance is not held back (it is what stands in
  * for everything past the budget, so it must come at once, not after the
  * repeats of other keys stop); its updates are in place, within the budget
- * of updates. */
+ * of updates.  Both wait SUMMARY_DELAY_MS first (a one-shot timer, armed
+ * only while something is held back) so that a storm of distinct keys makes
+ * one Notify call, not one per key. */
+#define SUMMARY_DELAY_MS 500
+
+static gboolean on_summary_timer (gpointer user_data);
+
+static void
+summary_later (LecoNotifier *self)
+{
+  if (!self->summary_timer)
+    self->summary_timer = g_timeout_add (SUMMARY_DELAY_MS, on_summary_timer, self);
+}
+
 static void
 show_summary (LecoNotifier *self)
 {
@@ -207,6 +221,16 @@ show_summary (LecoNotifier *self)
     notify_notification_update (self->summary, summary, body, "org.leco.Overseer-attention");
   show (self, self->summary);
   self->suppressed_shown = self->suppressed;
+}
+
+static gboolean
+on_summary_timer (gpointer user_data)
+{
+  LecoNotifier *self = user_data;
+
+  self->summary_timer = 0;
+  show_summary (self);
+  return G_SOURCE_REMOVE;
 }
 
 static gboolean
@@ -331,6 +355,7 @@ leco_notifier_blocked (LecoNotifier *self, GVariant *attempt)
         show_entry (self, e);
       else
         defer (self);
+      g_debug ("update of %s: count %" G_GUINT64_FORMAT "%s", key, e->count, e->dirty ? " (held back)" : "");
       return;
     }
   if (g_hash_table_contains (self->held, key) || !take_budget (self, &self->sent_new))
@@ -343,10 +368,12 @@ leco_notifier_blocked (LecoNotifier *self, GVariant *attempt)
       if (g_hash_table_size (self->held) >= MAX_HELD)
         g_hash_table_remove_all (self->held);
       self->suppressed += count - before;
+      g_debug ("held back (past the budget of new notifications): %s, count %u", key, count);
       g_hash_table_insert (self->held, g_steal_pointer (&key), GSIZE_TO_POINTER ((gsize) count));
-      show_summary (self);
+      summary_later (self);
       return;
     }
+  g_debug ("new notification: %s", key);
   if (g_hash_table_size (self->entries) >= MAX_OPEN)
     g_hash_table_remove_all (self->entries);
   e = g_new0 (Entry, 1);
@@ -428,6 +455,7 @@ leco_notifier_dispose (GObject *object)
   LecoNotifier *self = LECO_NOTIFIER (object);
 
   g_clear_handle_id (&self->flush, g_source_remove);
+  g_clear_handle_id (&self->summary_timer, g_source_remove);
   g_clear_pointer (&self->entries, g_hash_table_unref);
   g_clear_object (&self->summary);
   g_clear_object (&self->settings);

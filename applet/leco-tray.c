@@ -392,6 +392,7 @@ leco_tray_new (GDBusConnection *session, const char *icon_theme_path, GError **e
   menu_item (self, root, _("Show traffic"), "show");
   self->pause_label = g_strdup (_("Pause notifications for 1 hour"));
   self->pause_item = menu_item (self, root, self->pause_label, "pause");
+  menu_item (self, root, _("Muted applications…"), "muted");
   menu_item (self, root, _("Quit"), "quit");
   self->menu = dbusmenu_server_new (MENU_PATH);
   dbusmenu_server_set_root (self->menu, root);

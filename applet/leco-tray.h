@@ -24,6 +24,6 @@ void leco_tray_set_paused (LecoTray *self, const char *until);
 const char *leco_tray_get_pause_label (LecoTray *self);
 gboolean leco_tray_is_registered (LecoTray *self);
 
-/* Signals: "activate" (): the icon was clicked; "menu-action" (const char *): "show", "pause", "quit" */
+/* Signals: "activate" (): the icon was clicked; "menu-action" (const char *): "show", "pause", "muted", "quit" */
 
 G_END_DECLS
