@@ -14,6 +14,7 @@
 #include "leco-blocked.h"
 #include "leco-client.h"
 #include "leco-format.h"
+#include "leco-muted.h"
 #include "leco-notifier.h"
 #include "leco-popover.h"
 #include "leco-traffic.h"
@@ -29,31 +30,77 @@ struct _LecoApplet {
   LecoPopover *popover;
   LecoBlockedList *blocked;   /* the Blocked page's entries, kept while it is closed */
   guint64 rx_rate, tx_rate;
-  guint64 blocked_unseen;
+  guint64 blocked_unseen;      /* attempts (the records' counts), not signals */
+  GHashTable *blocked_counts;  /* record id -> the count last seen of it */
+  guint pause_timer;           /* one-shot, at paused-until; only while paused */
+  GtkWidget *muted_button;     /* in the traffic window's top row */
+  guint64 show_blocked_calls;  /* for the debug dump */
+  char *show_blocked_key;
   gboolean started;
 };
 
 G_DEFINE_FINAL_TYPE (LecoApplet, leco_applet, GTK_TYPE_APPLICATION)
 
+/* "17:45" of paused-until, NULL when not paused */
+static char *
+paused_until_text (LecoApplet *self)
+{
+  gint64 until = g_settings_get_int64 (self->settings, "paused-until");
+  g_autoptr (GDateTime) t = NULL;
+
+  if (until <= g_get_real_time ())
+    return NULL;
+  t = g_date_time_new_from_unix_local (until / G_USEC_PER_SEC);
+  return t ? g_date_time_format (t, "%H:%M") : g_strdup ("?");
+}
+
 static void
 update_tooltip (LecoApplet *self)
 {
-  g_autofree char *text = NULL;
+  g_autoptr (GString) text = g_string_new (NULL);
+  g_autofree char *until = paused_until_text (self);
 
   if (leco_client_get_state (self->client) != LECO_CLIENT_CONNECTED)
-    text = g_strdup (leco_client_get_message (self->client));
+    g_string_append (text, leco_client_get_message (self->client));
   else
     {
       g_autofree char *down = leco_format_rate (self->rx_rate), *up = leco_format_rate (self->tx_rate);
 
+      g_string_append_printf (text, "↓ %s  ↑ %s", down, up);
+      /* attempts, worded as the notifications word them */
       if (self->blocked_unseen)
-        text = g_strdup_printf (g_dngettext (NULL, "↓ %s  ↑ %s — %" G_GUINT64_FORMAT " blocked",
-                                             "↓ %s  ↑ %s — %" G_GUINT64_FORMAT " blocked", self->blocked_unseen),
-                                down, up, self->blocked_unseen);
-      else
-        text = g_strdup_printf ("↓ %s  ↑ %s", down, up);
+        g_string_append_printf (text, g_dngettext (NULL, " — %" G_GUINT64_FORMAT " blocked attempt",
+                                                   " — %" G_GUINT64_FORMAT " blocked attempts", self->blocked_unseen),
+                                self->blocked_unseen);
     }
-  leco_tray_set_tooltip (self->tray, text);
+  if (until)
+    g_string_append_printf (text, _("\nNotifications paused until %s"), until);
+  leco_tray_set_tooltip (self->tray, text->str);
+}
+
+/* The attempts a ConnectionBlocked record adds: its count less what an
+ * earlier signal of the same record (same id: a coalesced repeat) said. */
+static guint64
+new_attempts (LecoApplet *self, GVariant *attempt)
+{
+  guint64 id = 0;
+  guint32 count = 1;
+  gpointer before = NULL;
+
+  g_variant_lookup (attempt, "count", "u", &count);
+  if (!g_variant_lookup (attempt, "id", "t", &id))
+    return count;
+  if (g_hash_table_lookup_extended (self->blocked_counts, &id, NULL, &before))
+    {
+      if (count <= GPOINTER_TO_UINT (before))
+        return 0;
+      g_hash_table_replace (self->blocked_counts, g_memdup2 (&id, sizeof id), GUINT_TO_POINTER (count));
+      return count - GPOINTER_TO_UINT (before);
+    }
+  if (g_hash_table_size (self->blocked_counts) >= 4096)
+    g_hash_table_remove_all (self->blocked_counts);
+  g_hash_table_insert (self->blocked_counts, g_memdup2 (&id, sizeof id), GUINT_TO_POINTER (count));
+  return count;
 }
 
 static void
@@ -93,11 +140,13 @@ popover_shown (LecoApplet *self)
 static void
 on_blocked (LecoClient *client, GVariant *attempt, LecoApplet *self)
 {
+  guint64 more = new_attempts (self, attempt);
+
   leco_blocked_list_add (self->blocked, attempt);
   leco_notifier_blocked (self->notifier, attempt);
-  if (popover_shown (self))
+  if (popover_shown (self) || !more)
     return;
-  self->blocked_unseen++;
+  self->blocked_unseen += more;
   leco_tray_set_state (self->tray, LECO_TRAY_ATTENTION);
   update_tooltip (self);
 }
@@ -131,6 +180,13 @@ show_popover (LecoApplet *self, const char *focus)
       on_state (self->client, self);
       leco_popover_refresh (self->popover, self->rx_rate, self->tx_rate);
     }
+  if (!self->muted_button)
+    {
+      /* undo a mute from the window: in its header bar */
+      self->muted_button = leco_muted_button_new (self->settings);
+      g_object_add_weak_pointer (G_OBJECT (self->muted_button), (gpointer *) &self->muted_button);
+      leco_popover_add_header_widget (self->popover, self->muted_button);
+    }
   gtk_window_present (GTK_WINDOW (self->popover));
   if (focus)
     leco_popover_focus (self->popover, focus);
@@ -157,20 +213,61 @@ on_tray_menu (LecoTray *tray, const char *action, LecoApplet *self)
     show_popover (self, NULL);
   else if (g_str_equal (action, "pause"))
     leco_notifier_pause (self->notifier, !leco_notifier_is_paused (self->notifier));
+  else if (g_str_equal (action, "muted"))
+    show_popover (self, NULL);
   else if (g_str_equal (action, "quit"))
     g_application_quit (G_APPLICATION (self));
 }
 
+static void on_paused_changed (GSettings *settings, const char *key, LecoApplet *self);
+
+static gboolean
+on_pause_over (gpointer user_data)
+{
+  LecoApplet *self = user_data;
+
+  self->pause_timer = 0;
+  g_message ("notifications are no longer paused");
+  on_paused_changed (self->settings, "paused-until", self);
+  return G_SOURCE_REMOVE;
+}
+
+/* The tray's menu item and tooltip say until when; a one-shot timer at that
+ * time (none while not paused) ends the pause. */
 static void
 on_paused_changed (GSettings *settings, const char *key, LecoApplet *self)
 {
-  leco_tray_set_paused (self->tray, leco_notifier_is_paused (self->notifier));
+  g_autofree char *until = paused_until_text (self);
+
+  g_clear_handle_id (&self->pause_timer, g_source_remove);
+  if (until)
+    {
+      gint64 left_ms = (g_settings_get_int64 (self->settings, "paused-until") - g_get_real_time ()) / 1000 + 1;
+
+      self->pause_timer = g_timeout_add_full (G_PRIORITY_DEFAULT, (guint) MIN (left_ms, (gint64) G_MAXUINT),
+                                              on_pause_over, self, NULL);
+    }
+  leco_tray_set_paused (self->tray, until);
+  if (self->client)
+    update_tooltip (self);
+}
+
+/* The Blocked page, at the entry of KEY (leco_blocked_key_from_record), or
+ * all of it for NULL: a notification's "Show" or the summary's "Show blocked". */
+static void
+show_blocked (LecoApplet *self, const char *key)
+{
+  self->show_blocked_calls++;
+  g_free (self->show_blocked_key);
+  self->show_blocked_key = g_strdup (key);
+  show_popover (self, NULL);
+  leco_popover_show_blocked (self->popover, key);
 }
 
 static void
-on_notifier_show (LecoNotifier *notifier, const char *app, LecoApplet *self)
+on_notifier_show_blocked (LecoNotifier *notifier, const char *key, LecoApplet *self)
 {
-  show_popover (self, app);
+  show_blocked (self, key);
 }
 
 /* ---- actions ------------------------------------------------------------- */
@@ -185,16 +282,36 @@ act_show (GSimpleAction *a, GVariant *p, gpointer self)
 static void
 act_show_blocked (GSimpleAction *a, GVariant *p, gpointer user_data)
 {
-  LecoApplet *self = user_data;
+  const char *key = g_variant_get_string (p, NULL);
 
-  show_popover (self, NULL);
-  leco_popover_show_blocked (self->popover, g_variant_get_string (p, NULL));
+  show_blocked (user_data, *key ? key : NULL);
 }
 
 static void
 act_quit (GSimpleAction *a, GVariant *p, gpointer self)
 {
   g_application_quit (G_APPLICATION (self));
+}
+
+/* app.unmute('APP'): what the muted-apps button's "Unmute" does */
+static void
+act_unmute (GSimpleAction *a, GVariant *p, gpointer user_data)
+{
+  LecoApplet *self = user_data;
+  const char *app = g_variant_get_string (p, NULL);
+  g_auto (GStrv) muted = g_settings_get_strv (self->settings, "muted-apps");
+  g_autoptr (GStrvBuilder) b = g_strv_builder_new ();
+  g_auto (GStrv) next = NULL;
+
+  for (guint i = 0; muted[i]; i++)
+    if (!g_str_equal (muted[i], app))
+      g_strv_builder_add (b, muted[i]);
+  next = g_strv_builder_end (b);
+  if (g_strv_length (next) != g_strv_length (muted))
+    {
+      g_settings_set_strv (self->settings, "muted-apps", (const char *const *) next);
+      g_message ("unmuted notifications for \"%s\"", app);
+    }
 }
 
 /* Test hook, only with $LECO_APPLET_DEBUG_DUMP set: what the applet shows,
@@ -214,6 +331,21 @@ act_dump (GSimpleAction *a, GVariant *p, gpointer user_data)
                           leco_client_get_state (self->client), leco_notifier_get_calls (self->notifier),
                           popover_shown (self) ? "true" : "false",
                           g_list_model_get_n_items (leco_traffic_get_rows (self->traffic)));
+  {
+    g_autofree char *key = g_strescape (self->show_blocked_key ? self->show_blocked_key : "", NULL);
+    g_autofree char *pause = g_strescape (leco_tray_get_pause_label (self->tray), NULL);
+
+    g_string_append_printf (out, ", \"blocked-unseen\": %" G_GUINT64_FORMAT ", \"show-blocked\": %" G_GUINT64_FORMAT
+                            ", \"show-blocked-key\": %s%s%s, \"pause-label\": \"%s\", \"pause-timer\": %s",
+                            self->blocked_unseen, self->show_blocked_calls, self->show_blocked_key ? "\"" : "",
+                            self->show_blocked_key ? key : "null", self->show_blocked_key ? "\"" : "", pause,
+                            self->pause_timer ? "true" : "false");
+  }
+  if (self->muted_button)
+    {
+      g_string_append (out, ", ");
+      leco_muted_button_dump (self->muted_button, out);
+    }
   if (self->popover)
     {
       g_string_append (out, ", ");
@@ -238,6 +370,7 @@ leco_applet_startup (GApplication *app)
     { "show", act_show, NULL, NULL, NULL, { 0 } },
     { "quit", act_quit, NULL, NULL, NULL, { 0 } },
     { "show-blocked", act_show_blocked, "s", NULL, NULL, { 0 } },
+    { "unmute", act_unmute, "s", NULL, NULL, { 0 } },
   };
 
   G_APPLICATION_CLASS (leco_applet_parent_class)->startup (app);
@@ -259,10 +392,11 @@ leco_applet_startup (GApplication *app)
   if (!self->tray)
     g_error ("cannot export the tray item: %s", error->message);
   self->notifier = leco_notifier_new (self->settings);
-  leco_tray_set_paused (self->tray, leco_notifier_is_paused (self->notifier));
+  self->blocked_counts = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  on_paused_changed (self->settings, "paused-until", self);
   g_signal_connect_swapped (self->tray, "activate", G_CALLBACK (toggle_popover), self);
   g_signal_connect (self->tray, "menu-action", G_CALLBACK (on_tray_menu), self);
-  g_signal_connect (self->notifier, "show", G_CALLBACK (on_notifier_show), self);
+  g_signal_connect (self->notifier, "show-blocked", G_CALLBACK (on_notifier_show_blocked), self);
   g_signal_connect (self->settings, "changed::paused-until", G_CALLBACK (on_paused_changed), self);
   g_application_hold (app);
 }
@@ -298,6 +432,7 @@ leco_applet_shutdown (GApplication *app)
 {
   LecoApplet *self = LECO_APPLET (app);
 
+  g_clear_handle_id (&self->pause_timer, g_source_remove);
   g_clear_object (&self->client);
   g_clear_object (&self->notifier);
   g_clear_object (&self->tray);
@@ -306,6 +441,8 @@ leco_applet_shutdown (GApplication *app)
   g_clear_pointer (&self->traffic, leco_traffic_free);
   g_clear_object (&self->blocked);
   g_clear_object (&self->settings);
+  g_clear_pointer (&self->blocked_counts, g_hash_table_unref);
+  g_clear_pointer (&self->show_blocked_key, g_free);
   G_APPLICATION_CLASS (leco_applet_parent_class)->shutdown (app);
 }
 

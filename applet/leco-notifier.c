@@ -1,9 +1,21 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Desktop notifications for blocked connections: one per (app, remote,
- * reason), updated in place as repeats arrive; a budget of notifications per
- * window, past which one summary ("12 more blocked connections") stands in
- * for the rest.  Never a flood.
+ * Desktop notifications for blocked connections: one per key (the daemon's
+ * coalescing key: cgroup, remote, port, protocol, direction, reason),
+ * updated in place as repeats arrive.  Two budgets per notification window,
+ * each of notification-burst Notify calls:
+ *  - NEW notifications (a key we have no notification for).  Past it, one
+ *    summary ("12 more blocked attempts", shown at once and then updated in
+ *    place, with a "Show blocked" action) stands in for the rest;
+ *  - in-place UPDATES (repeats of a key, the summary's count).
+ * Updates do not count against the budget of new notifications: a key that
+ * repeats every two seconds would otherwise use it all up and a blocked
+ * attempt of another application would wait minutes for its notification
+ * (issue 12).  They have a pool of their own, as large, so that the Notify
+ * calls stay bounded (at most 2 x burst + 1 per window, the +1 being the
+ * summary's first appearance) however many keys repeat; an update past its
+ * pool is not lost, only delayed: the entry stays dirty and a one-shot timer
+ * (armed only then, never while idle) shows its latest count.
  */
 #define G_LOG_DOMAIN "leco-applet"
 
@@ -12,16 +24,18 @@
 #include <glib/gi18n.h>
 #include <libnotify/notify.h>
 
+#include "leco-blocked.h"
 #include "leco-format.h"
 #include "leco-notifier.h"
 #include "leco-row.h"
 
 #define MAX_OPEN 256          /* notifications we keep to update in place */
+#define MAX_HELD 4096         /* keys past the budget we keep counting */
 
 typedef struct {
   LecoNotifier *self;
   NotifyNotification *n;
-  char *key;
+  char *key;                  /* leco_blocked_key_from_record (): the Blocked view's too */
   char *app;                  /* app id or unit: what "Mute this app" mutes */
   char *summary;
   char *icon;
@@ -36,18 +50,21 @@ struct _LecoNotifier {
   GObject parent;
   GSettings *settings;
   GHashTable *entries;        /* key -> Entry */
-  GQueue sent;                /* monotonic times of the Notify calls in the window */
+  GQueue sent_new;            /* monotonic times of new notifications in the window */
+  GQueue sent_update;         /* monotonic times of in-place updates in the window */
+  GHashTable *held;           /* key -> last count of a key past the budget (in the summary) */
   NotifyNotification *summary;
   guint64 suppressed;         /* blocked attempts past the budget, for the summary */
   guint64 suppressed_shown;   /* what the summary on screen says */
   guint flush;
+  guint summary_timer;        /* one-shot: collects a burst into one summary update */
   gboolean actions;
   guint64 notify_calls;
 };
 
 G_DEFINE_FINAL_TYPE (LecoNotifier, leco_notifier, G_TYPE_OBJECT)
 
-enum { SIG_SHOW, N_SIGNALS };
+enum { SIG_SHOW_BLOCKED, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
 static void
@@ -72,19 +89,20 @@ window_us (LecoNotifier *self)
   return (gint64) g_settings_get_uint (self->settings, "notification-window") * G_USEC_PER_SEC;
 }
 
-/* One Notify call within the budget?  Takes it when there is one. */
+/* One Notify call within this budget (sent_new or sent_update)?  Takes it
+ * when there is one. */
 static gboolean
-take_budget (LecoNotifier *self)
+take_budget (LecoNotifier *self, GQueue *sent)
 {
   gint64 now = g_get_monotonic_time ();
   guint burst = g_settings_get_uint (self->settings, "notification-burst");
 
   /* a sliding window of the calls made (64-bit times stored in the pointers) */
-  while (self->sent.length && now - (gint64) (gintptr) g_queue_peek_head (&self->sent) >= window_us (self))
-    g_queue_pop_head (&self->sent);
-  if (self->sent.length >= burst)
+  while (sent->length && now - (gint64) (gintptr) g_queue_peek_head (sent) >= window_us (self))
+    g_queue_pop_head (sent);
+  if (sent->length >= burst)
     return FALSE;
-  g_queue_push_tail (&self->sent, (gpointer) (gintptr) now);
+  g_queue_push_tail (sent, (gpointer) (gintptr) now);
   return TRUE;
 }
 
@@ -110,9 +128,10 @@ body_of (Entry *e)
   g_autofree char *line = e->inbound ? g_strdup_printf (_("Connection from %s %s"), endpoint, reason)
                                       : g_strdup_printf (_("Connection to %s %s"), endpoint, reason);
 
+  /* the tray's tooltip says it the same way: "5 blocked attempts" */
   if (e->count > 1)
-    return g_strdup_printf (g_dngettext (NULL, "%s (%" G_GUINT64_FORMAT " attempt)",
-                                         "%s (%" G_GUINT64_FORMAT " attempts)", e->count), line, e->count);
+    return g_strdup_printf (g_dngettext (NULL, "%s (%" G_GUINT64_FORMAT " blocked attempt)",
+                                         "%s (%" G_GUINT64_FORMAT " blocked attempts)", e->count), line, e->count);
   return g_steal_pointer (&line);
 }
 
@@ -128,14 +147,91 @@ show_entry (LecoNotifier *self, Entry *e)
 
 static gboolean on_flush (gpointer user_data);
 
-/* Past the budget: remember, and let a timer (armed only now, never while
- * idle) send what is due once the window allows. */
+/* Past the update budget: remember (dirty), and let a one-shot timer, armed
+ * only now and never while idle, send what is due when the oldest update
+ * leaves the window. */
 static void
 defer (LecoNotifier *self)
 {
-  if (!self->flush)
-    self->flush = g_timeout_add_seconds (MAX (1, g_settings_get_uint (self->settings, "notification-window") / 4),
-                                         on_flush, self);
+  gint64 due = window_us (self);
+
+  if (self->flush)
+    return;
+  if (self->sent_update.length)
+    due = (gint64) (gintptr) g_queue_peek_head (&self->sent_update) + window_us (self) - g_get_monotonic_time ();
+  self->flush = g_timeout_add (CLAMP (due / 1000 + 10, 100, G_MAXINT), on_flush, self);
+}
+
+static void
+on_summary_action (NotifyNotification *n, char *action, gpointer user_data)
+{
+  LecoNotifier *self = user_data;
+
+  /* every action of the summary shows the blocked attempts */
+  g_signal_emit (self, signals[SIG_SHOW_BLOCKED], 0, NULL);
+}
+
+/* The summary: its first appearance is not held back (it is what stands in
+ * for everything past the budget, so it must come at once, not after the
+ * repeats of other keys stop); its updates are in place, within the budget
+ * of updates.  Both wait SUMMARY_DELAY_MS first (a one-shot timer, armed
+ * only while something is held back) so that a storm of distinct keys makes
+ * one Notify call, not one per key. */
+#define SUMMARY_DELAY_MS 500
+
+static gboolean on_summary_timer (gpointer user_data);
+
+static void
+summary_later (LecoNotifier *self)
+{
+  if (!self->summary_timer)
+    self->summary_timer = g_timeout_add (SUMMARY_DELAY_MS, on_summary_timer, self);
+}
+
+static void
+show_summary (LecoNotifier *self)
+{
+  g_autofree char *summary = NULL;
+  const char *body = self->actions ? _("Open the LECO traffic window to see them all.")
+                                   : _("Open the LECO traffic window (tray menu: Show traffic) to see them all.");
+
+  if (self->suppressed == self->suppressed_shown)
+    return;
+  if (self->summary && !take_budget (self, &self->sent_update))
+    {
+      defer (self);
+      return;
+    }
+  summary = g_strdup_printf (g_dngettext (NULL, "%" G_GUINT64_FORMAT " more blocked attempt",
+                                          "%" G_GUINT64_FORMAT " more blocked attempts", self->suppressed),
+                             self->suppressed);
+  if (!self->summary)
+    {
+      self->summary = notify_notification_new (summary, body, "org.leco.Overseer-attention");
+      notify_notification_set_app_name (self->summary, "LECO");
+      notify_notification_set_category (self->summary, "network");
+      notify_notification_set_hint (self->summary, "desktop-entry",
+                                    g_variant_new_string ("org.leco.Overseer.Applet"));
+      if (self->actions)
+        {
+          notify_notification_add_action (self->summary, "show-blocked", _("Show blocked"), on_summary_action,
+                                          self, NULL);
+        }
+    }
+  else
+    notify_notification_update (self->summary, summary, body, "org.leco.Overseer-attention");
+  show (self, self->summary);
+  self->suppressed_shown = self->suppressed;
+}
+
+static gboolean
+on_summary_timer (gpointer user_data)
+{
+  LecoNotifier *self = user_data;
+
+  self->summary_timer = 0;
+  show_summary (self);
+  return G_SOURCE_REMOVE;
 }
 
 static gboolean
@@ -144,7 +240,6 @@ on_flush (gpointer user_data)
   LecoNotifier *self = user_data;
   GHashTableIter it;
   Entry *e;
-  gboolean pending = FALSE;
 
   self->flush = 0;
   g_hash_table_iter_init (&it, self->entries);
@@ -152,36 +247,14 @@ on_flush (gpointer user_data)
     {
       if (!e->dirty)
         continue;
-      if (!take_budget (self))
+      if (!take_budget (self, &self->sent_update))
         {
-          pending = TRUE;
-          break;
+          defer (self);
+          return G_SOURCE_REMOVE;
         }
       show_entry (self, e);
     }
-  if (self->suppressed != self->suppressed_shown)
-    {
-      if (take_budget (self))
-        {
-          g_autofree char *summary = g_strdup_printf (
-            g_dngettext (NULL, "%" G_GUINT64_FORMAT " more blocked connection",
-                         "%" G_GUINT64_FORMAT " more blocked connections", self->suppressed), self->suppressed);
-
-          if (!self->summary)
-            self->summary = notify_notification_new (summary, _("Open the LECO traffic window to see them all."),
-                                                     "org.leco.Overseer-attention");
-          else
-            notify_notification_update (self->summary, summary,
-                                        _("Open the LECO traffic window to see them all."),
-                                        "org.leco.Overseer-attention");
-          show (self, self->summary);
-          self->suppressed_shown = self->suppressed;
-        }
-      else
-        pending = TRUE;
-    }
-  if (pending)
-    defer (self);
+  show_summary (self);
   return G_SOURCE_REMOVE;
 }
 
@@ -207,7 +280,7 @@ on_action (NotifyNotification *n, char *action, gpointer user_data)
       g_message ("muted notifications for \"%s\"", e->app);
     }
   else if (g_str_equal (action, "show") || g_str_equal (action, "default"))
-    g_signal_emit (self, signals[SIG_SHOW], 0, e->app);
+    g_signal_emit (self, signals[SIG_SHOW_BLOCKED], 0, e->key);
 }
 
 static gboolean
@@ -244,38 +317,46 @@ leco_notifier_blocked (LecoNotifier *self, GVariant *attempt)
                     : g_str_equal (direction, "in") ? "inbound" : "unknown";
   guint16 port = 0;
   guint32 count = 1;
-  guint64 id = 0;
   g_autofree char *key = NULL;
   Entry *e;
 
   g_variant_lookup (attempt, "remote-port", "q", &port);
   g_variant_lookup (attempt, "count", "u", &count);
-  g_variant_lookup (attempt, "id", "t", &id);
   if (quiet (self, app))
     return;
-  if (g_str_equal (direction, "in"))
-    g_variant_lookup (attempt, "local-port", "q", &port);
-  key = g_strdup_printf ("%s|%s|%s|%u|%s|%s", direction, app, remote, port, proto, reason);
+  key = leco_blocked_key_from_record (attempt);
   e = g_hash_table_lookup (self->entries, key);
   if (e)
     {
-      /* a repeat: update in place (same notification id) */
-      if (e->count == count && count > 1)
+      /* a repeat: update in place (same notification id), within the
+       * budget of updates, not that of new notifications */
+      if (count <= e->count && count > 1)
         return;
       e->count = MAX (e->count + 1, (guint64) count);
       e->dirty = TRUE;
-      if (take_budget (self))
+      if (take_budget (self, &self->sent_update))
         show_entry (self, e);
       else
         defer (self);
+      g_debug ("update of %s: count %" G_GUINT64_FORMAT "%s", key, e->count, e->dirty ? " (held back)" : "");
       return;
     }
-  if (!take_budget (self))
+  if (g_hash_table_contains (self->held, key) || !take_budget (self, &self->sent_new))
     {
-      self->suppressed++;
-      defer (self);
+      /* past the budget: counted (attempts, not signals) in the summary */
+      guint64 before = GPOINTER_TO_SIZE (g_hash_table_lookup (self->held, key));
+
+      if (count <= before)
+        return;
+      if (g_hash_table_size (self->held) >= MAX_HELD)
+        g_hash_table_remove_all (self->held);
+      self->suppressed += count - before;
+      g_debug ("held back (past the budget of new notifications): %s, count %u", key, count);
+      g_hash_table_insert (self->held, g_steal_pointer (&key), GSIZE_TO_POINTER ((gsize) count));
+      summary_later (self);
       return;
     }
+  g_debug ("new notification: %s", key);
   if (g_hash_table_size (self->entries) >= MAX_OPEN)
     g_hash_table_remove_all (self->entries);
   e = g_new0 (Entry, 1);
@@ -349,10 +430,13 @@ leco_notifier_dispose (GObject *object)
   LecoNotifier *self = LECO_NOTIFIER (object);
 
   g_clear_handle_id (&self->flush, g_source_remove);
+  g_clear_handle_id (&self->summary_timer, g_source_remove);
   g_clear_pointer (&self->entries, g_hash_table_unref);
   g_clear_object (&self->summary);
   g_clear_object (&self->settings);
-  g_queue_clear (&self->sent);
+  g_clear_pointer (&self->held, g_hash_table_unref);
+  g_queue_clear (&self->sent_new);
+  g_queue_clear (&self->sent_update);
   G_OBJECT_CLASS (leco_notifier_parent_class)->dispose (object);
 }
 
@@ -360,15 +444,17 @@ static void
 leco_notifier_class_init (LecoNotifierClass *klass)
 {
   G_OBJECT_CLASS (klass)->dispose = leco_notifier_dispose;
-  signals[SIG_SHOW] = g_signal_new ("show", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
-                                    G_TYPE_NONE, 1, G_TYPE_STRING);
+  signals[SIG_SHOW_BLOCKED] = g_signal_new ("show-blocked", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                            NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
 }
 
 static void
 leco_notifier_init (LecoNotifier *self)
 {
   self->entries = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, entry_free);
-  g_queue_init (&self->sent);
+  self->held = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_queue_init (&self->sent_new);
+  g_queue_init (&self->sent_update);
 }
 
 LecoNotifier *

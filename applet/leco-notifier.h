@@ -16,6 +16,8 @@ void leco_notifier_pause (LecoNotifier *self, gboolean pause);
 gboolean leco_notifier_is_paused (LecoNotifier *self);
 guint64 leco_notifier_get_calls (LecoNotifier *self);
 
-/* Signal "show" (const char *app_or_unit): the user asked to see it. */
+/* Signal "show-blocked" (const char *key or NULL): the user asked to see the
+ * blocked attempt of that key (a notification's "Show"), or all of them
+ * (the summary's "Show blocked"). */
 
 G_END_DECLS

@@ -1689,3 +1689,6 @@ leco_popover_dump (LecoPopover *self, GString *out)
                               leco_row_get_last_active (row));
     }
 }
+
+/* ---- header hook (issue 12: the muted-apps button) ---------------------- */
+

@@ -72,7 +72,7 @@ struct _LecoTray {
   char *icon_theme_path;
   DbusmenuServer *menu;
   DbusmenuMenuitem *pause_item;
-  gboolean paused;
+  char *pause_label;
   GVariant *pixmaps[3];
 };
 
@@ -155,14 +155,15 @@ get_property (GDBusConnection *c, const char *sender, const char *path, const ch
     return g_variant_new_string (self->state == LECO_TRAY_ATTENTION ? "NeedsAttention" : "Active");
   if (g_str_equal (prop, "WindowId"))
     return g_variant_new_int32 (0);
+  /* attention: IconName switches too (as disconnected does), besides Status
+   * NeedsAttention: hosts that ignore Status (gtk-sni-tray) show it then */
   if (g_str_equal (prop, "IconName"))
-    return g_variant_new_string (icon_names[self->state == LECO_TRAY_ATTENTION ? LECO_TRAY_NORMAL : self->state]);
+    return g_variant_new_string (icon_names[self->state]);
   if (g_str_equal (prop, "AttentionIconName"))
     return g_variant_new_string (icon_names[LECO_TRAY_ATTENTION]);
   if (g_str_equal (prop, "IconPixmap") || g_str_equal (prop, "AttentionIconPixmap"))
     {
-      LecoTrayState s = g_str_equal (prop, "AttentionIconPixmap") ? LECO_TRAY_ATTENTION
-                        : self->state == LECO_TRAY_ATTENTION ? LECO_TRAY_NORMAL : self->state;
+      LecoTrayState s = g_str_equal (prop, "AttentionIconPixmap") ? LECO_TRAY_ATTENTION : self->state;
 
       if (!self->pixmaps[s])
         self->pixmaps[s] = render_pixmap (self, s);
@@ -349,6 +350,7 @@ leco_tray_finalize (GObject *object)
   g_free (self->bus_name);
   g_free (self->tooltip);
   g_free (self->icon_theme_path);
+  g_free (self->pause_label);
   G_OBJECT_CLASS (leco_tray_parent_class)->finalize (object);
 }
 
@@ -388,7 +390,9 @@ leco_tray_new (GDBusConnection *session, const char *icon_theme_path, GError **e
 
   root = dbusmenu_menuitem_new ();
   menu_item (self, root, _("Show traffic"), "show");
-  self->pause_item = menu_item (self, root, _("Pause notifications (1 hour)"), "pause");
+  self->pause_label = g_strdup (_("Pause notifications for 1 hour"));
+  self->pause_item = menu_item (self, root, self->pause_label, "pause");
+  menu_item (self, root, _("Muted applications…"), "muted");
   menu_item (self, root, _("Quit"), "quit");
   self->menu = dbusmenu_server_new (MENU_PATH);
   dbusmenu_server_set_root (self->menu, root);
@@ -453,11 +457,19 @@ leco_tray_set_tooltip (LecoTray *self, const char *text)
 }
 
 void
-leco_tray_set_paused (LecoTray *self, gboolean paused)
+leco_tray_set_paused (LecoTray *self, const char *until)
 {
-  self->paused = paused;
-  dbusmenu_menuitem_property_set (self->pause_item, DBUSMENU_MENUITEM_PROP_LABEL,
-                                  paused ? _("Resume notifications") : _("Pause notifications (1 hour)"));
+  g_free (self->pause_label);
+  /* the item resumes while paused: it says so, and until when */
+  self->pause_label = until ? g_strdup_printf (_("Notifications paused until %s — Resume"), until)
+                            : g_strdup (_("Pause notifications for 1 hour"));
+  dbusmenu_menuitem_property_set (self->pause_item, DBUSMENU_MENUITEM_PROP_LABEL, self->pause_label);
+}
+
+const char *
+leco_tray_get_pause_label (LecoTray *self)
+{
+  return self->pause_label;
 }
 
 gboolean

@@ -19,9 +19,11 @@ LecoTray *leco_tray_new (GDBusConnection *session, const char *icon_theme_path, 
 void leco_tray_set_state (LecoTray *self, LecoTrayState state);
 LecoTrayState leco_tray_get_state (LecoTray *self);
 void leco_tray_set_tooltip (LecoTray *self, const char *text);
-void leco_tray_set_paused (LecoTray *self, gboolean paused);
+/* until: "17:45" while notifications are paused, NULL when not */
+void leco_tray_set_paused (LecoTray *self, const char *until);
+const char *leco_tray_get_pause_label (LecoTray *self);
 gboolean leco_tray_is_registered (LecoTray *self);
 
-/* Signals: "activate" (): the icon was clicked; "menu-action" (const char *): "show", "pause", "quit" */
+/* Signals: "activate" (): the icon was clicked; "menu-action" (const char *): "show", "pause", "muted", "quit" */
 
 G_END_DECLS
