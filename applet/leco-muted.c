@@ -142,4 +142,13 @@ leco_muted_button_dump (GtkWidget *button, GString *out)
       g_string_append_printf (out, "%s\"%s\"", i ? ", " : "", s);
     }
   g_string_append_printf (out, "], \"muted-popover-visible\": %s", gtk_widget_get_visible (popover) ? "true" : "false");
+  {
+    /* where it is in its window, for a test to click it */
+    GtkWidget *win = GTK_WIDGET (gtk_widget_get_root (button));
+    graphene_rect_t r;
+
+    if (win && gtk_widget_compute_bounds (button, win, &r))
+      g_string_append_printf (out, ", \"muted-button\": [%d, %d, %d, %d]", (int) r.origin.x, (int) r.origin.y,
+                              (int) r.size.width, (int) r.size.height);
+  }
 }

@@ -1236,14 +1236,17 @@ def case_unmute(g):
     time.sleep(1.5)
     check(len(app.calls(summary)) == before, "the muted app notified")
 
-    # the window's muted-apps button (the top row's last widget, top right)
-    # lists it: a click opens its popover, and the window stays open
+    # the window's muted-apps button (in its header bar) lists it: a click
+    # opens its popover, and the window stays open
     run([APPLET, "--show"], env=app.env, timeout=20)
     app.wait_state(popover_visible=True)
     wins = wait(lambda: d.find_windows("^" + WINDOW_TITLE + "$"), 10, f"a window titled {WINDOW_TITLE!r}")
     x, y, w, _ = window_geometry(d, wins[0])
+    head, _ = app.wait_dump(lambda h_, r: h_.get("muted-button") and h_["muted-button"][2] > 0, 10,
+                            "the muted-apps button laid out")
+    bx, by_, bw, bh = head["muted-button"]
     time.sleep(0.5)
-    d.click(x + w - 8 - 16, y + 8 + 16)
+    d.click(x + bx + bw // 2, y + by_ + bh // 2)
     app.wait_dump(lambda h_, r: h_.get("muted-listed") == [app_id] and h_.get("muted-popover-visible")
                   and h_.get("popover-visible"), 15,
                   f"the muted-apps popover open, listing {app_id}, the window still shown")
