@@ -728,7 +728,8 @@ reap_lost_flows (LddDaemon *self, GHashTable *alive, guint64 below_id)
 static void
 refresh_sockets_full (LddDaemon *self, gboolean announce, GHashTable *live)
 {
-  g_autoptr (GArray) socks = g_array_new (FALSE, FALSE, sizeof (struct leco_sock_rec));
+  g_autofree struct leco_sock_rec *socks = NULL;
+  gsize nsocks = 0;
   g_autoptr (GError) error = NULL;
   g_autoptr (GHashTable) dests = NULL;
   g_autoptr (GHashTable) alive = g_hash_table_new (g_int64_hash, g_int64_equal);
@@ -736,14 +737,14 @@ refresh_sockets_full (LddDaemon *self, gboolean announce, GHashTable *live)
   gint64 now = g_get_monotonic_time ();
   static const guint8 zero[LECO_ADDR_LEN];
 
-  if (!ldd_source_read_sockets (self->source, socks, &error))
+  if (!ldd_source_read_sockets (self->source, &socks, &nsocks, &error))
     {
       g_debug ("live sockets unavailable: %s", error->message);
       return;
     }
-  for (guint i = 0; i < socks->len; i++)
+  for (gsize i = 0; i < nsocks; i++)
     {
-      const struct leco_sock_rec *r = &g_array_index (socks, struct leco_sock_rec, i);
+      const struct leco_sock_rec *r = &socks[i];
       gboolean created;
       LddFlow *f;
 
@@ -797,7 +798,7 @@ refresh_sockets_full (LddDaemon *self, gboolean announce, GHashTable *live)
   reap_lost_flows (self, alive, below_id);
   /* a walk of many sockets (its records, the cookie set) leaves the heap
    * grown by megabytes that glibc keeps: count it as churn */
-  note_churn (self, socks->len);
+  note_churn (self, nsocks);
 }
 
 static void

@@ -391,12 +391,16 @@ ldd_flows_reap (LddFlows *self, GHashTable *alive, guint64 below_id, gint64 now_
       if (g_hash_table_contains (alive, &f->cookie))
         {
           f->missed = 0;
+          f->walk_met = TRUE;
           continue;
         }
       how = seen ? seen (f, user_data) : LDD_WALK_SEES_ALWAYS;
       if (how == LDD_WALK_BLIND)
         continue;
-      if (how == LDD_WALK_SEES_HELD && ++f->missed < 2)
+      /* a connection the walks followed, now missed: perhaps finishing its
+       * close where they cannot see; one that came and went between two
+       * walks (its close lost under a storm) is simply gone */
+      if (how == LDD_WALK_SEES_HELD && f->walk_met && ++f->missed < 2)
         continue;
       g_ptr_array_add (gone, f);
     }

@@ -27,6 +27,7 @@ typedef struct {
   char *exe;                 /* interned (g_ref_string_new_intern), may be NULL */
   guint8 tcp_state;          /* TCP_* of the kernel, 0 for others */
   guint8 missed;             /* socket walks in a row that did not meet it (ldd_flows_reap) */
+  guint8 walk_met;           /* a socket walk met it once */
   gboolean primary;
   gboolean closed;
   gboolean failed;
@@ -74,9 +75,10 @@ LddFlow *ldd_flows_apply_socket (LddFlows *self, const struct leco_sock_rec *r, 
  * Returns them. */
 /* How surely the walk that filled alive meets a flow's socket while it is
  * open: always (not met: gone), while a process holds it (a TCP socket its
- * process closed may still finish its close unseen for a moment: gone once
- * two walks in a row miss it), or not at all (never reaped: only its close
- * event closes it).  SEEN NULL: always. */
+ * process closed may still finish its close unseen for a moment: one that
+ * a walk met before is gone once two walks in a row miss it, one no walk
+ * ever met at once), or not at all (never reaped: only its close event
+ * closes it).  SEEN NULL: always. */
 typedef enum {
   LDD_WALK_SEES_ALWAYS,
   LDD_WALK_SEES_HELD,

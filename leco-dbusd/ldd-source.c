@@ -507,14 +507,14 @@ ldd_source_read_cgroups (LddSource *self, GArray *out, GError **error)
 }
 
 gboolean
-ldd_source_read_sockets (LddSource *self, GArray *out, GError **error)
+ldd_source_read_sockets (LddSource *self, struct leco_sock_rec **out, gsize *n, GError **error)
 {
   enum leco_hook walks[4];
-  gsize nwalks = leco_walks_for (self->meta.hooks, walks), nfds = 0, n = 0;
-  struct leco_sock_rec *recs = NULL;
+  gsize nwalks = leco_walks_for (self->meta.hooks, walks), nfds = 0;
   int fds[4], r;
 
-  g_array_set_size (out, 0);
+  *out = NULL;
+  *n = 0;
   if (nwalks == 0)
     {
       g_set_error_literal (error, LDD_SOURCE_ERROR, LDD_SOURCE_ERROR_NOT_LOADED,
@@ -551,10 +551,8 @@ ldd_source_read_sockets (LddSource *self, GArray *out, GError **error)
         }
       fds[nfds++] = fd;
     }
-  r = leco_walk_read (fds, nfds, 1u << 20, &recs, &n, &self->malformed);
-  if (n)
-    g_array_append_vals (out, recs, n);
-  free (recs);
+  /* no copy: the walk's array is the caller's */
+  r = leco_walk_read (fds, nfds, 1u << 20, out, n, &self->malformed);
   if (r < 0)
     {
       g_set_error (error, LDD_SOURCE_ERROR, LDD_SOURCE_ERROR_FAILED,

@@ -67,8 +67,9 @@ GHashTable *ldd_source_read_dests (LddSource *self);
 gboolean ldd_source_read_cgroups (LddSource *self, GArray *out /* LddCgroupTotals */, GError **error);
 /* Live sockets from the socket walks the load has (the storage map
  * iterator, else the tcp, udp and task walks), each socket once; FALSE
- * without any. */
-gboolean ldd_source_read_sockets (LddSource *self, GArray *out /* struct leco_sock_rec */, GError **error);
+ * without any (the records read until a read failed are kept in *out). */
+gboolean ldd_source_read_sockets (LddSource *self, struct leco_sock_rec **out /* free() */, gsize *n,
+                                  GError **error);
 /* How surely ldd_source_read_sockets meets an open socket of network
  * namespace NETNS and PROTOCOL (so that one it does not meet is gone). */
 LddWalkSees ldd_source_walk_sees (LddSource *self, guint32 netns, guint8 protocol);
