@@ -71,6 +71,7 @@ typedef struct {
   GArray *total[N_ALL], *apply[N_ALL];
   LecoBlockedList *blocked;   /* the Blocked page's, LECO_BLOCKED_MAX entries */
   guint blocked_seq;
+  int width, height;            /* --size: the window's default size (0: its own) */
 } Bench;
 
 /* a ConnectionBlocked of entry i (its count-th) */
@@ -285,6 +286,8 @@ activate (GApplication *app, Bench *b)
   b->client = leco_client_new ("unix:path=/nonexistent/leco-bench"); /* stays disconnected */
   b->traffic = leco_traffic_new ();
   b->pop = leco_popover_new (b->app, b->client, leco_traffic_get_rows (b->traffic));
+  if (b->width > 0 && b->height > 0)
+    gtk_window_set_default_size (GTK_WINDOW (b->pop), b->width, b->height);
   /* the applet's Blocked page, full */
   b->blocked = leco_blocked_list_new (LECO_BLOCKED_MAX);
   for (guint i = 0; i < LECO_BLOCKED_MAX; i++)
@@ -329,9 +332,12 @@ main (int argc, char **argv)
         b.n_rows = (guint) atoi (argv[++i]);
       else if (g_str_equal (argv[i], "--iterations") && i + 1 < argc)
         b.iterations = (guint) atoi (argv[++i]);
+      else if (g_str_equal (argv[i], "--size") && i + 1 < argc &&
+               sscanf (argv[i + 1], "%dx%d", &b.width, &b.height) == 2)
+        i++;
       else
         {
-          g_printerr ("usage: popover-bench [--rows N] [--iterations N]\n");
+          g_printerr ("usage: popover-bench [--rows N] [--iterations N] [--size WxH]\n");
           return 2;
         }
     }
