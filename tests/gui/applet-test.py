@@ -375,6 +375,21 @@ def load_hooks(h):
     h.load("--ringbuf-size", str(RINGBUF))
 
 
+def start_stack(g, config):
+    """The hooks, the bus, the daemon with CONFIG, a bus monitor and the
+    desktop, as most cases need them: returns (monitor, desktop)."""
+    load_hooks(g.h)
+    g.t.start_bus()
+    g.t.start_daemon(config)
+    return g.t.monitor(), g.start_desktop()
+
+
+def drop_output(h, ns, match):
+    """An nftables drop in NS of what it sends to B4 matching MATCH
+    ("udp dport 5900-5909")."""
+    h.nft(ns, f"chain output {{ type filter hook output priority 0; ip daddr {B4} {match} drop; }}")
+
+
 # Names of this run's units and app: notifications are per app, and another
 # run of these tests on the same machine (its own meson test) must not look
 # like this one's to the applet.
@@ -520,12 +535,8 @@ def case_notify(g):
     a, b = h.netns()
     unit = f"leco-gui-notify-{RUN}.scope"
     cg, cgid = unit_cgroup(h, unit)
-    h.nft(a, f"chain output {{ type filter hook output priority 0; ip daddr {B4} tcp dport 5400 drop; }}")
-    load_hooks(h)
-    t.start_bus()
-    t.start_daemon("[Daemon]\nCoalesceWindow=1s\n")
-    mon = t.monitor()
-    d = g.start_desktop()
+    drop_output(h, a, "tcp dport 5400")
+    mon, d = start_stack(g, "[Daemon]\nCoalesceWindow=1s\n")
     g.gsettings("set", SCHEMA, "notification-burst", "20")   # room for all this case shows
     app = g.applet()
     app.wait_state(registered=True, client_state=CONNECTED)
@@ -669,11 +680,7 @@ def case_notify_budget(g):
     ours_re = re.compile(rf"leco-gui-app\d\d-{RUN}\.scope was blocked")
     h.nft(a, f"chain output {{ type filter hook output priority 0; "
              f"ip daddr {B4} udp dport {first_port}-{first_port + apps * per_app - 1} drop; }}")
-    load_hooks(h)
-    t.start_bus()
-    t.start_daemon("[Daemon]\nCoalesceWindow=100ms\nBlockedHistory=5000\n")
-    mon = t.monitor()
-    d = g.start_desktop()
+    mon, d = start_stack(g, "[Daemon]\nCoalesceWindow=100ms\nBlockedHistory=5000\n")
     g.gsettings("set", SCHEMA, "notification-burst", str(burst))
     g.gsettings("set", SCHEMA, "notification-window", str(window))
     app = g.applet()
@@ -817,11 +824,7 @@ def case_popover(g):
     cga, ida = unit_cgroup(h, "leco-gui-pop-a.scope")
     cgb, idb = unit_cgroup(h, "leco-gui-pop-b.scope")
     cgs, ids = unit_cgroup(h, "leco-gui-pop-srv.scope")
-    load_hooks(h)
-    t.start_bus()
-    t.start_daemon("[Daemon]\nUpdateInterval=500ms\n")
-    mon = t.monitor()
-    d = g.start_desktop()
+    mon, d = start_stack(g, "[Daemon]\nUpdateInterval=500ms\n")
     app = g.applet()
     app.wait_state(registered=True, client_state=CONNECTED, popover_visible=False)
     wait(lambda: app.sni in d.registered_items(), 25, "the tray item")
@@ -918,12 +921,8 @@ def case_mute(g):
     cg, cgid = unit_cgroup(h, f"app-gnome-{app_id}-4242.scope")
     other_unit = f"leco-gui-other-{RUN}.scope"
     cgo, ido = unit_cgroup(h, other_unit)
-    h.nft(a, f"chain output {{ type filter hook output priority 0; ip daddr {B4} udp dport 5500-5599 drop; }}")
-    load_hooks(h)
-    t.start_bus()
-    t.start_daemon("[Daemon]\nCoalesceWindow=1s\nUpdateInterval=500ms\n" + IGNORE_STORMS)
-    mon = t.monitor()
-    d = g.start_desktop()
+    drop_output(h, a, "udp dport 5500-5599")
+    mon, d = start_stack(g, "[Daemon]\nCoalesceWindow=1s\nUpdateInterval=500ms\n" + IGNORE_STORMS)
     apps_dir = os.path.join(d.env["XDG_DATA_HOME"], "applications")
     os.makedirs(apps_dir, exist_ok=True)
     with open(os.path.join(apps_dir, app_id + ".desktop"), "w") as f:
@@ -1053,12 +1052,8 @@ def case_notify_new_key(g):
     rep_unit, new_unit = f"leco-n12-rep-{RUN}.scope", f"leco-n12-new-{RUN}.scope"
     cgr, idr = unit_cgroup(h, rep_unit)
     cgn, idn = unit_cgroup(h, new_unit)
-    h.nft(a, f"chain output {{ type filter hook output priority 0; ip daddr {B4} udp dport 5800-5801 drop; }}")
-    load_hooks(h)
-    t.start_bus()
-    t.start_daemon("[Daemon]\nCoalesceWindow=1s\n" + IGNORE_OTHER_CASES)
-    mon = t.monitor()
-    d = g.start_desktop()
+    drop_output(h, a, "udp dport 5800-5801")
+    mon, d = start_stack(g, "[Daemon]\nCoalesceWindow=1s\n" + IGNORE_OTHER_CASES)
     # burst 10 per 20 s: the 14 repeats before the other app's attempt would
     # have used it up when updates counted; room for a few other programs'
     # blocked attempts (the hooks see the whole machine)
@@ -1139,12 +1134,8 @@ def case_summary_action(g):
     a, b = h.netns()
     unit = f"leco-gui-sum-{RUN}.scope"
     cg, cgid = unit_cgroup(h, unit)
-    h.nft(a, f"chain output {{ type filter hook output priority 0; ip daddr {B4} udp dport 5850-5859 drop; }}")
-    load_hooks(h)
-    t.start_bus()
-    t.start_daemon("[Daemon]\nCoalesceWindow=1s\n" + IGNORE_STORMS)
-    mon = t.monitor()
-    d = g.start_desktop()
+    drop_output(h, a, "udp dport 5850-5859")
+    mon, d = start_stack(g, "[Daemon]\nCoalesceWindow=1s\n" + IGNORE_STORMS)
     g.gsettings("set", SCHEMA, "notification-burst", "2")
     g.gsettings("set", SCHEMA, "notification-window", "600")
     app = g.applet()
@@ -1208,12 +1199,8 @@ def case_unmute(g):
     a, b = h.netns()
     app_id = f"org.leco.GuiUnmute.{RUN}"
     cg, cgid = unit_cgroup(h, f"app-gnome-{app_id}-4343.scope")
-    h.nft(a, f"chain output {{ type filter hook output priority 0; ip daddr {B4} udp dport 5900-5909 drop; }}")
-    load_hooks(h)
-    t.start_bus()
-    t.start_daemon("[Daemon]\nCoalesceWindow=1s\n" + IGNORE_STORMS)
-    mon = t.monitor()
-    d = g.start_desktop()
+    drop_output(h, a, "udp dport 5900-5909")
+    mon, d = start_stack(g, "[Daemon]\nCoalesceWindow=1s\n" + IGNORE_STORMS)
     apps_dir = os.path.join(d.env["XDG_DATA_HOME"], "applications")
     os.makedirs(apps_dir, exist_ok=True)
     with open(os.path.join(apps_dir, app_id + ".desktop"), "w") as f:
@@ -1294,12 +1281,8 @@ def case_pause_label(g):
     a, b = h.netns()
     unit = f"leco-gui-pause-{RUN}.scope"
     cg, cgid = unit_cgroup(h, unit)
-    h.nft(a, f"chain output {{ type filter hook output priority 0; ip daddr {B4} udp dport 5950-5959 drop; }}")
-    load_hooks(h)
-    t.start_bus()
-    t.start_daemon("[Daemon]\nCoalesceWindow=1s\n" + IGNORE_STORMS)
-    mon = t.monitor()
-    d = g.start_desktop()
+    drop_output(h, a, "udp dport 5950-5959")
+    mon, d = start_stack(g, "[Daemon]\nCoalesceWindow=1s\n" + IGNORE_STORMS)
     g.gsettings("set", SCHEMA, "notification-burst", "20")
     app = g.applet()
     app.wait_state(registered=True, client_state=CONNECTED)
@@ -1357,12 +1340,8 @@ def case_attention_icon(g):
     a, b = h.netns()
     unit = f"leco-gui-attn-{RUN}.scope"
     cg, cgid = unit_cgroup(h, unit)
-    h.nft(a, f"chain output {{ type filter hook output priority 0; ip daddr {B4} udp dport 5990-5999 drop; }}")
-    load_hooks(h)
-    t.start_bus()
-    t.start_daemon("[Daemon]\nCoalesceWindow=1s\n" + IGNORE_STORMS)
-    mon = t.monitor()
-    d = g.start_desktop()
+    drop_output(h, a, "udp dport 5990-5999")
+    mon, d = start_stack(g, "[Daemon]\nCoalesceWindow=1s\n" + IGNORE_STORMS)
     app = g.applet()
     app.wait_state(registered=True, client_state=CONNECTED)
     wait(lambda: app.sni in d.registered_items(), 25, "the tray item")
