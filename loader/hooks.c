@@ -94,7 +94,6 @@ static void probe_one(struct hook *h, const struct btf *btf)
 	char path[256];
 	int n;
 
-	h->available = false;
 	h->status = LECO_HS_MISSING;
 	h->err = 0;
 	switch (h->kind) {
@@ -157,7 +156,6 @@ static void probe_one(struct hook *h, const struct btf *btf)
 		}
 		break;
 	}
-	h->available = true;
 	h->status = LECO_HS_ATTACHED;
 	h->why[0] = '\0';
 }
@@ -177,8 +175,8 @@ int hooks_probe(bool verbose)
 #if !defined(__x86_64__) && !defined(__aarch64__)
 	/* connect_exit reads connect()'s arguments from the saved user
 	 * registers: known for x86-64 and arm64 only */
-	if (leco_hooks[LECO_HOOK_CONNECT_EXIT].available) {
-		leco_hooks[LECO_HOOK_CONNECT_EXIT].available = false;
+	if (hook_wanted(&leco_hooks[LECO_HOOK_CONNECT_EXIT])) {
+		leco_hooks[LECO_HOOK_CONNECT_EXIT].status = LECO_HS_MISSING;
 		snprintf(leco_hooks[LECO_HOOK_CONNECT_EXIT].why, sizeof(leco_hooks[LECO_HOOK_CONNECT_EXIT].why),
 			 "connect()'s arguments are read from the syscall registers, known for x86-64 and arm64 only");
 	}
@@ -186,8 +184,8 @@ int hooks_probe(bool verbose)
 	if (verbose)
 		for (int i = 0; i < LECO_HOOK_MAX; i++)
 			fprintf(stderr, "hook %s: %s%s%s\n", leco_hooks[i].prog,
-				leco_hooks[i].available ? "available" : "missing",
-				leco_hooks[i].available ? "" : ": ", leco_hooks[i].why);
+				hook_wanted(&leco_hooks[i]) ? "available" : "missing",
+				hook_wanted(&leco_hooks[i]) ? "" : ": ", leco_hooks[i].why);
 	btf__free(btf);
 	return 0;
 }
@@ -223,7 +221,6 @@ void hook_refused(struct hook *h, enum leco_hook_status status, int err, enum le
 {
 	const char *name = strerrorname_np(err);
 
-	h->available = false;
 	h->status = status;
 	h->err = err;
 	snprintf(h->why, sizeof(h->why), "refused by the kernel%s: %s (%s)%s%s",

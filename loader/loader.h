@@ -54,14 +54,20 @@ struct hook {
 	enum hook_kind kind;
 	const char *target;          /* tracepoint name, cgroup attach type name, ... */
 	bool required;
-	/* filled by hooks_probe(), then by the load */
-	bool available;              /* in this kernel and wanted: the load tries it */
+	/* filled by hooks_probe(), then by the load; ATTACHED until then
+	 * means "in this kernel and wanted: the load tries it" */
 	enum leco_hook_status status;
 	int err;                     /* positive errno of a refusal */
 	char why[200];               /* why not attached */
 };
 
 extern struct hook leco_hooks[LECO_HOOK_MAX];
+
+/* In this kernel, wanted, not refused so far: the load (still) tries it. */
+static inline bool hook_wanted(const struct hook *h)
+{
+	return h->status == LECO_HS_ATTACHED;
+}
 
 /* Decide which hooks this kernel supports; never loads anything. */
 int hooks_probe(bool verbose);

@@ -469,7 +469,7 @@ static struct leco_bpf *open_skel(const struct loader_opts *o, int only)
 		struct bpf_program *p = bpf_object__find_program_by_name(s->obj, leco_hooks[i].prog);
 
 		if (p)
-			bpf_program__set_autoload(p, only >= 0 ? i == only : leco_hooks[i].available);
+			bpf_program__set_autoload(p, only >= 0 ? i == only : hook_wanted(&leco_hooks[i]));
 	}
 	return s;
 }
@@ -494,9 +494,8 @@ static void leave_out(const struct loader_opts *o)
 	for (int i = 0; i < LECO_HOOK_MAX; i++) {
 		struct hook *h = &leco_hooks[i];
 
-		if (!(o->without & (1ULL << h->bit)) || !h->available)
+		if (!(o->without & (1ULL << h->bit)) || !hook_wanted(h))
 			continue;
-		h->available = false;
 		h->status = LECO_HS_LEFT_OUT;
 		snprintf(h->why, sizeof(h->why), "left out (--without %s)", leco_hook_name(h->bit));
 	}
@@ -513,7 +512,7 @@ static int do_check(const struct loader_opts *o)
 	leave_out(o);
 	/* what the kernel says, not what its BTF names: load each program */
 	for (int i = 0; i < LECO_HOOK_MAX; i++) {
-		if (!leco_hooks[i].available)
+		if (!hook_wanted(&leco_hooks[i]))
 			continue;
 		r = test_load(o, i);
 		if (r)
@@ -525,9 +524,9 @@ static int do_check(const struct loader_opts *o)
 		const struct hook *h = &leco_hooks[i];
 		const char *what = h->status == LECO_HS_MISSING ? "missing: " : "";
 
-		printf("%-20s %-14s %-10s %-30s %s%s%s%s\n", leco_hook_name(h->bit), h->prog,
-		       hook_kind_name(h->kind), h->target, h->available ? "ok" : what,
-		       h->available ? "" : h->why, h->required ? " (required)" : "", "");
+		printf("%-20s %-14s %-10s %-30s %s%s%s\n", leco_hook_name(h->bit), h->prog,
+		       hook_kind_name(h->kind), h->target, hook_wanted(h) ? "ok" : what,
+		       hook_wanted(h) ? "" : h->why, h->required ? " (required)" : "");
 		if (h->required && h->status == LECO_HS_MISSING)
 			missing_required++;
 		if (h->required && h->status == LECO_HS_REFUSED_LOAD)
@@ -540,7 +539,7 @@ static int do_check(const struct loader_opts *o)
 		size_t n;
 
 		for (int i = 0; i < LECO_HOOK_MAX; i++)
-			if (leco_hooks[i].available)
+			if (hook_wanted(&leco_hooks[i]))
 				hooks |= 1ULL << leco_hooks[i].bit;
 		n = leco_lost_features(hooks, lost, 16);
 		if (n == 0)
@@ -583,7 +582,7 @@ static int load_programs(struct load *L, const struct loader_opts *o, enum leco_
 	for (int i = 0; i < LECO_HOOK_MAX; i++) {
 		struct hook *h = &leco_hooks[i];
 
-		if (!h->available)
+		if (!hook_wanted(h))
 			continue;
 		r = test_load(o, i);
 		if (r == 0)
@@ -722,7 +721,7 @@ static int do_load(const struct loader_opts *o)
 	if (r < 0)
 		return fail(EXIT_NO_BTF, "cannot read kernel BTF: %s", strerror(-r));
 	for (int i = 0; i < LECO_HOOK_MAX; i++)
-		if (leco_hooks[i].required && !leco_hooks[i].available)
+		if (leco_hooks[i].required && !hook_wanted(&leco_hooks[i]))
 			return fail(EXIT_ATTACH, "required hook %s missing: %s", leco_hooks[i].prog,
 				    leco_hooks[i].why);
 	leave_out(o);
@@ -753,7 +752,7 @@ static int do_load(const struct loader_opts *o)
 	for (int i = 0; i < LECO_HOOK_MAX; i++) {
 		struct hook *h = &leco_hooks[i];
 
-		if (!h->available)
+		if (!hook_wanted(h))
 			continue;
 		r = attach_hook(&L, h, cgroup_fd);
 		if (r < 0 && h->required) {
